@@ -1,0 +1,278 @@
+"""The package index: what every declaration of a Go package contributes to the others.
+
+Each top-level declaration yields a ``DeclShape`` (struct types and their fields, package
+variables, function signatures), computed from its text alone and cached with it. The
+``PackageIndex`` assembles the shapes of all files of one package, plus the function summaries
+the declarations' facts produce, so that a declaration can resolve ``s.vm`` to a runtime, know
+that ``newRuntime()`` returns a fresh one, or that ``Go(fn)`` runs ``fn`` in a new goroutine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from . import api
+from . import types as T
+from .facts import FuncSummary, Span
+from .imports import FileContext
+from .typeexpr import param_list, result_types, text, type_of
+
+
+@dataclass(frozen=True)
+class FieldShape:
+    name: str
+    ty: T.Ty
+    span: Span  # relative to the declaration
+    embedded: bool = False
+
+
+@dataclass
+class TypeShape:
+    name: str
+    ty: T.Ty  # STRUCT(name) for struct types, else the underlying type
+    fields: dict[str, FieldShape] = field(default_factory=dict)
+    path: str = ""
+    decl_start: int = 0
+
+
+@dataclass
+class FuncShape:
+    name: str
+    recv: str  # receiver type name, "" for functions
+    params: list[tuple[str, T.Ty]]
+    results: tuple[T.Ty, ...]
+    name_span: Span
+    path: str = ""
+    decl_start: int = 0
+    is_handler: bool = False  # func(http.ResponseWriter, *http.Request)
+
+    @property
+    def key(self) -> str:
+        return f"{self.recv}.{self.name}" if self.recv else self.name
+
+
+@dataclass
+class VarShape:
+    name: str
+    ty: T.Ty
+    span: Span
+    init: str = ""  # "new-runtime", "new-loop", ...
+    path: str = ""
+    decl_start: int = 0
+
+
+@dataclass
+class DeclShape:
+    types: list[TypeShape] = field(default_factory=list)
+    funcs: list[FuncShape] = field(default_factory=list)
+    vars: list[VarShape] = field(default_factory=list)
+
+
+def _rel(node: Node, base: int) -> Span:
+    return (node.start_byte - base, node.end_byte - base)
+
+
+def _is_handler(params: list[tuple[str, T.Ty, Node | None]], ptypes: list[str]) -> bool:
+    return len(ptypes) == 2 and ptypes[0].endswith("ResponseWriter") and ptypes[1].endswith("Request")
+
+
+def shape_of(node: Node, fctx: FileContext) -> DeclShape:
+    """The shape of one top-level declaration (node of the current tree)."""
+    base = node.start_byte
+    shape = DeclShape()
+    if node.type == "type_declaration":
+        for spec in node.named_children:
+            if spec.type not in ("type_spec", "type_alias"):
+                continue
+            name = text(spec.child_by_field_name("name"))
+            tnode = spec.child_by_field_name("type")
+            if tnode is not None and tnode.type == "struct_type":
+                ts = TypeShape(name, T.Ty(T.STRUCT, name=name))
+                for flist in tnode.named_children:
+                    for fd in flist.named_children:
+                        if fd.type != "field_declaration":
+                            continue
+                        fty = type_of(fd.child_by_field_name("type"), fctx)
+                        names = fd.children_by_field_name("name")
+                        if names:
+                            for n in names:
+                                ts.fields[text(n)] = FieldShape(text(n), fty, _rel(n, base))
+                        else:  # embedded field: its name is the type's name
+                            tn = fd.child_by_field_name("type")
+                            inner = tn
+                            while inner is not None and inner.type in ("pointer_type", "generic_type"):
+                                inner = inner.named_children[0] if inner.named_children else None
+                            if inner is not None and inner.type == "qualified_type":
+                                fname = text(inner.child_by_field_name("name"))
+                            else:
+                                fname = text(inner)
+                            if fname:
+                                ts.fields[fname] = FieldShape(fname, fty, _rel(fd, base), embedded=True)
+                shape.types.append(ts)
+            elif tnode is not None:
+                shape.types.append(TypeShape(name, type_of(tnode, fctx)))
+    elif node.type in ("function_declaration", "method_declaration"):
+        name_node = node.child_by_field_name("name")
+        recv = ""
+        if node.type == "method_declaration":
+            for p in node.child_by_field_name("receiver").named_children:
+                t = p.child_by_field_name("type")
+                while t is not None and t.type in ("pointer_type", "generic_type", "parenthesized_type"):
+                    t = t.child_by_field_name("type") if t.type == "generic_type" else (t.named_children[0] if t.named_children else None)
+                recv = text(t)
+        plist = param_list(node.child_by_field_name("parameters"), fctx)
+        pnode = node.child_by_field_name("parameters")
+        ptypes = []
+        if pnode is not None:
+            for d in pnode.named_children:
+                tn = d.child_by_field_name("type")
+                for _ in d.children_by_field_name("name") or [None]:
+                    ptypes.append(text(tn))
+        shape.funcs.append(
+            FuncShape(
+                name=text(name_node),
+                recv=recv,
+                params=[(n, t) for n, t, _ in plist],
+                results=result_types(node.child_by_field_name("result"), fctx),
+                name_span=_rel(name_node, base) if name_node is not None else (0, 0),
+                is_handler=_is_handler(plist, ptypes),
+            )
+        )
+    elif node.type == "var_declaration":
+        specs = []
+        for child in node.named_children:
+            if child.type == "var_spec":
+                specs.append(child)
+            elif child.type == "var_spec_list":
+                specs.extend(c for c in child.named_children if c.type == "var_spec")
+        for spec in specs:
+            declared = spec.child_by_field_name("type")
+            dty = type_of(declared, fctx) if declared is not None else None
+            values = spec.child_by_field_name("value")
+            vals = list(values.named_children) if values is not None else []
+            for i, n in enumerate(spec.children_by_field_name("name")):
+                init_ty, init = (T.T_UNKNOWN, "")
+                if i < len(vals):
+                    init_ty, init = initializer_type(vals[i], fctx)
+                ty = dty if dty is not None and dty.kind != T.UNKNOWN else init_ty
+                shape.vars.append(VarShape(text(n), ty, _rel(n, base), init))
+    return shape
+
+
+def initializer_type(expr: Node, fctx: FileContext) -> tuple[T.Ty, str]:
+    """Type of a package-level initializer, for the few shapes that matter."""
+    while expr.type in ("parenthesized_expression",) and expr.named_children:
+        expr = expr.named_children[0]
+    if expr.type == "unary_expression" and expr.child_by_field_name("operand") is not None:
+        return initializer_type(expr.child_by_field_name("operand"), fctx)
+    if expr.type == "composite_literal":
+        return type_of(expr.child_by_field_name("type"), fctx), ""
+    if expr.type == "call_expression":
+        fn = expr.child_by_field_name("function")
+        args = expr.child_by_field_name("arguments")
+        if fn is not None and fn.type == "identifier" and text(fn) == "make" and args is not None and args.named_children:
+            return type_of(args.named_children[0], fctx), ""
+        if fn is not None and fn.type == "selector_expression":
+            pkg = text(fn.child_by_field_name("operand"))
+            name = text(fn.child_by_field_name("field"))
+            role = fctx.role(pkg)
+            table = {api.ROLE_ENGINE: api.ENGINE_FUNCS, api.ROLE_EVENTLOOP: api.EVENTLOOP_FUNCS,
+                     api.ROLE_REQUIRE: api.REQUIRE_FUNCS}.get(role)
+            if table and name in table and table[name].results:
+                return table[name].results[0], table[name].effect
+        return T.T_UNKNOWN, ""
+    return T.T_UNKNOWN, ""
+
+
+@dataclass
+class PackageIndex:
+    """Shapes of all declarations of one package, plus function summaries."""
+
+    types: dict[str, TypeShape] = field(default_factory=dict)
+    funcs: dict[str, FuncShape] = field(default_factory=dict)  # key: "Name" or "Recv.Name"
+    vars: dict[str, VarShape] = field(default_factory=dict)
+    summaries: dict[str, FuncSummary] = field(default_factory=dict)
+
+    def add(self, shape: DeclShape, path: str, decl_start: int) -> None:
+        for t in shape.types:
+            t.path, t.decl_start = path, decl_start
+            self.types[t.name] = t
+        for f in shape.funcs:
+            f.path, f.decl_start = path, decl_start
+            self.funcs[f.key] = f
+        for v in shape.vars:
+            v.path, v.decl_start = path, decl_start
+            self.vars[v.name] = v
+
+    # -- type questions ------------------------------------------------------------------------
+    def resolve(self, ty: T.Ty, depth: int = 0) -> T.Ty:
+        """Follow local named types to their underlying type (``type Listeners []goja.Value``)."""
+        if ty.kind == T.STRUCT and ty.name and depth < 8:
+            shape = self.types.get(ty.name)
+            if shape is not None and shape.ty.kind != T.STRUCT:
+                return self.resolve(shape.ty, depth + 1)
+        if ty.kind in T.CONTAINERS and ty.elem is not None and depth < 8:
+            elem = self.resolve(ty.elem, depth + 1)
+            if elem is not ty.elem:
+                return T.Ty(ty.kind, elem=elem)
+        return ty
+
+    def field(self, struct: str, name: str, depth: int = 0) -> tuple[FieldShape, str] | None:
+        """A field of a struct, following embedded structs; returns (field, owning struct)."""
+        shape = self.types.get(struct)
+        if shape is None or depth > 4:
+            return None
+        if name in shape.fields:
+            return shape.fields[name], struct
+        for f in shape.fields.values():
+            if f.embedded and f.ty.kind == T.STRUCT and f.ty.name:
+                found = self.field(f.ty.name, name, depth + 1)
+                if found:
+                    return found
+        return None
+
+    def embedded_runtime(self, struct: str) -> str:
+        """Name of an embedded ``*goja.Runtime`` field, whose methods the struct promotes."""
+        shape = self.types.get(struct)
+        if shape is None:
+            return ""
+        for f in shape.fields.values():
+            if f.embedded and f.ty.kind == T.RUNTIME:
+                return f.name
+        return ""
+
+    def holds_runtime(self, struct: str, depth: int = 0) -> bool:
+        """Whether a struct (a wrapper) has a runtime among its fields, directly or nested."""
+        shape = self.types.get(struct)
+        if shape is None or depth > 4:
+            return False
+        for f in shape.fields.values():
+            ty = self.resolve(f.ty)
+            if ty.kind == T.RUNTIME or ty.kind == T.LOOP:
+                return True
+            if ty.kind == T.STRUCT and ty.name and ty.name != struct and self.holds_runtime(ty.name, depth + 1):
+                return True
+        return False
+
+    def method(self, recv: str, name: str) -> FuncShape | None:
+        return self.funcs.get(f"{recv}.{name}")
+
+    def summary(self, key: str) -> FuncSummary | None:
+        return self.summaries.get(key)
+
+    def shape_fingerprint(self) -> str:
+        """Changes when a shape that other declarations read changes (not on body edits)."""
+        h = hashlib.blake2b(digest_size=12)
+        for name in sorted(self.types):
+            t = self.types[name]
+            h.update(repr((name, t.ty, sorted((k, f.ty, f.embedded) for k, f in t.fields.items()))).encode())
+        for key in sorted(self.funcs):
+            f = self.funcs[key]
+            h.update(repr((key, f.params, f.results, f.is_handler)).encode())
+        for name in sorted(self.vars):
+            v = self.vars[name]
+            h.update(repr((name, v.ty, v.init)).encode())
+        return h.hexdigest()

@@ -1,0 +1,108 @@
+"""Finding the Go packages under the paths given, the way the go tool does.
+
+Directories named ``vendor`` or ``testdata``, and those starting with ``.`` or ``_``, are
+skipped; so are files starting with ``.`` or ``_``. Directory symlinks are not followed unless
+asked (a link can leave the tree or loop). A package is the ``.go`` files of one directory that
+share a package clause (``foo`` and its external test package ``foo_test`` are two).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .model.imports import imports_engine_quickly
+
+_PACKAGE = re.compile(rb"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.M)
+_SKIP_DIRS = frozenset({"vendor", "testdata", "node_modules"})
+
+
+@dataclass
+class Package:
+    dir: str
+    name: str
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"{self.dir}#{self.name}"
+
+
+@dataclass
+class Discovery:
+    packages: list[Package] = field(default_factory=list)
+    skipped_packages: int = 0  # packages that never import an engine path
+    files_seen: int = 0
+    bytes_seen: int = 0
+    problems: list[str] = field(default_factory=list)  # unreadable files, broken links, ...
+
+
+def package_name(source: bytes) -> str:
+    """The package clause's name, read cheaply (comments before it are skipped)."""
+    stripped = re.sub(rb"//[^\n]*|/\*.*?\*/", b"", source[:4096], flags=re.S)
+    m = _PACKAGE.search(stripped)
+    return m.group(1).decode() if m else ""
+
+
+def iter_go_files(paths: list[str], config: Config, follow_links: bool = False, problems: list | None = None):
+    problems = problems if problems is not None else []
+    seen_dirs: set = set()
+    for root in paths:
+        p = Path(root)
+        if p.is_file() or (p.suffix == ".go" and not p.is_dir()):
+            if p.suffix == ".go":
+                yield str(p)
+            continue
+        if not p.is_dir():
+            problems.append(f"{root}: no such file or directory")
+            continue
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=follow_links, onerror=lambda e: problems.append(f"{e.filename}: {e.strerror}")):
+            real = os.path.realpath(dirpath)
+            if real in seen_dirs:  # a link loop
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if d not in _SKIP_DIRS and not d.startswith((".", "_"))
+                and not config.excluded(os.path.join(dirpath, d) + "/", str(p))
+            )
+            for name in sorted(filenames):
+                if not name.endswith(".go") or name.startswith((".", "_")):
+                    continue
+                full = os.path.join(dirpath, name)
+                if config.excluded(full, str(p)):
+                    continue
+                yield full
+
+
+def discover(paths: list[str], config: Config, follow_links: bool = False) -> Discovery:
+    """Group Go files into packages and drop, without parsing, those that never import goja."""
+    disc = Discovery()
+    by_key: dict[tuple[str, str], Package] = {}
+    engine_hit: dict[tuple[str, str], bool] = {}
+    for path in iter_go_files(paths, config, follow_links, disc.problems):
+        try:
+            with open(path, "rb") as fh:
+                source = fh.read()
+        except OSError as exc:
+            disc.problems.append(f"{path}: cannot read: {exc.strerror}")
+            continue
+        disc.files_seen += 1
+        disc.bytes_seen += len(source)
+        key = (os.path.dirname(path), package_name(source))
+        pkg = by_key.get(key)
+        if pkg is None:
+            pkg = by_key[key] = Package(key[0], key[1])
+        pkg.files.append(path)
+        if not engine_hit.get(key):
+            engine_hit[key] = imports_engine_quickly(source, config.engine)
+    for key, pkg in by_key.items():
+        if engine_hit.get(key):
+            disc.packages.append(pkg)
+        else:
+            disc.skipped_packages += 1
+    return disc

@@ -1,0 +1,163 @@
+"""Headless checking: discover packages, analyse them on all cores, collect printable results.
+
+Each package is analysed in a worker process (tree-sitter parsing holds the GIL, so threads would
+not help); a worker keeps one ``Engine`` for all the packages it is given. What comes back is
+plain data with 1-based lines and columns (columns count characters), ready for the formatters.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from ..analyzers.config import Config
+from ..analyzers.engine import Engine
+from ..analyzers.syntax.document import Document
+from ..analyzers.syntax.text import UTF32
+from ..analyzers.workspace import Package, discover
+
+
+@dataclass
+class Loc:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class Item:
+    """One finding as the CLI prints it."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    name: str
+    severity: str
+    message: str
+    related: list[dict] = field(default_factory=list)
+    fixes: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    items: list[Item] = field(default_factory=list)
+    syntax_errors: list[Loc] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unreadable files, internal errors
+    files_seen: int = 0
+    bytes_seen: int = 0
+    files_analysed: int = 0
+    packages_analysed: int = 0
+    packages_skipped: int = 0
+    seconds: float = 0.0
+    jobs: int = 1
+
+
+def _loc(doc: Document, path: str, start: int, end: int) -> Loc:
+    li = doc.line_index
+    l1, c1 = li.position(start, UTF32)
+    l2, c2 = li.position(end, UTF32)
+    return Loc(path, l1 + 1, c1 + 1, l2 + 1, c2 + 1)
+
+
+_ENGINE: Engine | None = None
+
+
+def check_package(files: list[str], package_id: str, config: Config) -> tuple[list[Item], list[Loc], list[str], int]:
+    """Analyse one package (runs in a worker); returns items, syntax errors, problems, files read."""
+    global _ENGINE
+    if _ENGINE is None or _ENGINE.config.key() != config.key():
+        _ENGINE = Engine(config)
+    docs: dict[str, Document] = {}
+    problems: list[str] = []
+    for path in files:
+        try:
+            with open(path, "rb") as fh:
+                docs[path] = Document(fh.read(), path)
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror}")
+    result = _ENGINE.analyze_package(docs, package_id)
+    items: list[Item] = []
+    errors: list[Loc] = []
+    for path, fr in result.files.items():
+        doc = docs[path]
+        for s, e in fr.syntax_errors[:1]:
+            errors.append(_loc(doc, path, s, e))
+        for f in fr.findings:
+            loc = _loc(doc, path, f.start, f.end)
+            related = []
+            for r in f.related:
+                rdoc = docs.get(r.path)
+                if rdoc is None:
+                    continue
+                rl = _loc(rdoc, r.path, r.start, r.end)
+                related.append({"path": r.path, "line": rl.line, "column": rl.column, "message": r.message})
+            fixes = []
+            for fx in f.fixes:
+                edits = []
+                for ed in fx.edits:
+                    edoc = docs.get(ed.path)
+                    if edoc is None:
+                        continue
+                    el = _loc(edoc, ed.path, ed.start, ed.end)
+                    edits.append({"path": ed.path, "line": el.line, "column": el.column, "end_line": el.end_line,
+                                  "end_column": el.end_column, "new_text": ed.new_text})
+                fixes.append({"title": fx.title, "edits": edits})
+            items.append(Item(path, loc.line, loc.column, loc.end_line, loc.end_column, f.rule, f.name, f.severity,
+                              f.message, related, fixes))
+    problems += result.errors
+    return items, errors, problems, len(docs)
+
+
+def _run(args) -> tuple:
+    files, package_id, config = args
+    return check_package(files, package_id, config)
+
+
+def check_paths(paths: list[str], config: Config, jobs: int = 0, follow_links: bool = False) -> Report:
+    started = time.perf_counter()
+    disc = discover(paths, config, follow_links)
+    report = Report(problems=list(disc.problems), files_seen=disc.files_seen, bytes_seen=disc.bytes_seen,
+                    packages_skipped=disc.skipped_packages, packages_analysed=len(disc.packages))
+    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs, len(disc.packages)))
+    report.jobs = jobs
+    work = [(pkg.files, pkg.id, config) for pkg in _largest_first(disc.packages)]
+    if jobs == 1:
+        results = [_run(w) for w in work]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_run, work, chunksize=1))
+    for items, errors, problems, nfiles in results:
+        report.items.extend(items)
+        report.syntax_errors.extend(errors)
+        report.problems.extend(problems)
+        report.files_analysed += nfiles
+    report.items.sort(key=lambda i: (i.path, i.line, i.column, i.rule))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _largest_first(packages: list[Package]) -> list[Package]:
+    def size(p: Package) -> int:
+        total = 0
+        for f in p.files:
+            try:
+                total += os.path.getsize(f)
+            except OSError:
+                pass
+        return total
+
+    return sorted(packages, key=size, reverse=True)
+
+
+def item_dict(item: Item) -> dict:
+    d = asdict(item)
+    d.pop("fixes", None)
+    return d
