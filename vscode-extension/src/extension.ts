@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import {
   CloseAction,
+  DidChangeConfigurationNotification,
   ErrorAction,
   ErrorHandler,
   LanguageClient,
@@ -11,7 +12,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import {
   SECTION,
@@ -79,7 +79,7 @@ function createClient(cmd: ServerCommand): LanguageClient {
   const executable = {
     command: cmd.command,
     args: cmd.args,
-    transport: TransportKind.stdio,
+    // no `transport`: stdio all the same, but without vscode-languageclient appending `--stdio`
     options: {
       cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined,
       env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },
@@ -88,12 +88,19 @@ function createClient(cmd: ServerCommand): LanguageClient {
   const serverOptions: ServerOptions = { run: executable, debug: executable };
 
   let defaultHandler: ErrorHandler | undefined;
+  let reachedRunning = false;
   const errorHandler: ErrorHandler = {
     error: (error, message, count) => {
       log(`connection error: ${error.message}`);
       return defaultHandler ? defaultHandler.error(error, message, count) : { action: ErrorAction.Continue };
     },
     closed: async () => {
+      if (!reachedRunning && !stopRequested) {
+        // died before answering `initialize` (not installed, bad arguments, import error): a
+        // restart would fail the same way. startClient() reports it.
+        log('server exited during startup; not restarting it');
+        return { action: CloseAction.DoNotRestart, handled: true };
+      }
       const result = defaultHandler ? await defaultHandler.closed() : { action: CloseAction.DoNotRestart };
       if (!stopRequested) {
         log(result.action === CloseAction.Restart ? 'server exited; restarting it' : 'server exited; not restarting it');
@@ -123,6 +130,18 @@ function createClient(cmd: ServerCommand): LanguageClient {
     },
     middleware: {
       workspace: {
+        // workspace/didChangeConfiguration carries { gojaguard: <normalised settings> } rather than
+        // the raw section (which also holds the client's launch settings)
+        didChangeConfiguration: async (sections, next) => {
+          const c = client;
+          if (c && sections !== undefined && sections.length === 1 && sections[0] === SECTION) {
+            await c.sendNotification(DidChangeConfigurationNotification.type, {
+              settings: { [SECTION]: serverSettings(firstFolder()) },
+            });
+            return;
+          }
+          return next(sections);
+        },
         // Answer workspace/configuration for section `gojaguard` with the same normalised object
         // that initializationOptions carries (launch settings are the client's business).
         configuration: async (params, token, next) => {
@@ -145,6 +164,9 @@ function createClient(cmd: ServerCommand): LanguageClient {
   const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   defaultHandler = c.createDefaultErrorHandler(4);
   c.onDidChangeState((e) => {
+    if (e.newState === State.Running) {
+      reachedRunning = true;
+    }
     // ignore events of a client that has been replaced
     if (c !== client) {
       return;
@@ -192,6 +214,10 @@ async function startClient(): Promise<void> {
   client = c;
   try {
     await c.start();
+    if (!c.isRunning()) {
+      // start() can resolve although the server died during initialization
+      throw new Error('the server exited during startup (see the output above)');
+    }
     log('server running');
     setState('running', formatCommandLine(cmd));
   } catch (e) {
