@@ -126,7 +126,7 @@ function createClient(cmd: ServerCommand): LanguageClient {
     synchronize: {
       // workspace/didChangeConfiguration when anything under `gojaguard` changes
       configurationSection: SECTION,
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{go.mod,go.work,gojaguard.toml,.gojaguard.toml,pyproject.toml}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{go.mod,go.work,.gojaguard.toml}'),
     },
     middleware: {
       workspace: {
