@@ -35,6 +35,7 @@ class Package:
 class Discovery:
     packages: list[Package] = field(default_factory=list)
     skipped_packages: int = 0  # packages that never import an engine path
+    unmatched: list[Package] = field(default_factory=list)  # those packages (a nearer config may add paths)
     files_seen: int = 0
     bytes_seen: int = 0
     problems: list[str] = field(default_factory=list)  # unreadable files, broken links, ...
@@ -105,4 +106,17 @@ def discover(paths: list[str], config: Config, follow_links: bool = False) -> Di
             disc.packages.append(pkg)
         else:
             disc.skipped_packages += 1
+            disc.unmatched.append(pkg)
     return disc
+
+
+def package_imports_engine(pkg: Package, config: Config) -> bool:
+    """Re-check a package the walk skipped, against the engine paths of its own configuration."""
+    for path in pkg.files:
+        try:
+            with open(path, "rb") as fh:
+                if imports_engine_quickly(fh.read(), config.engine):
+                    return True
+        except OSError:
+            continue
+    return False

@@ -12,11 +12,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
+from ..analyzers import config as C
 from ..analyzers.config import Config
 from ..analyzers.engine import Engine
 from ..analyzers.syntax.document import Document
 from ..analyzers.syntax.text import UTF32
-from ..analyzers.workspace import Package, discover
+from ..analyzers.workspace import Package, discover, package_imports_engine
 
 
 @dataclass
@@ -66,14 +67,14 @@ def _loc(doc: Document, path: str, start: int, end: int) -> Loc:
     return Loc(path, l1 + 1, c1 + 1, l2 + 1, c2 + 1)
 
 
-_ENGINE: Engine | None = None
+_ENGINES: dict = {}
 
 
 def check_package(files: list[str], package_id: str, config: Config) -> tuple[list[Item], list[Loc], list[str], int]:
     """Analyse one package (runs in a worker); returns items, syntax errors, problems, files read."""
-    global _ENGINE
-    if _ENGINE is None or _ENGINE.config.key() != config.key():
-        _ENGINE = Engine(config)
+    engine = _ENGINES.get(config.key())
+    if engine is None:
+        engine = _ENGINES[config.key()] = Engine(config)
     docs: dict[str, Document] = {}
     problems: list[str] = []
     for path in files:
@@ -82,7 +83,7 @@ def check_package(files: list[str], package_id: str, config: Config) -> tuple[li
                 docs[path] = Document(fh.read(), path)
         except OSError as exc:
             problems.append(f"{path}: cannot read: {exc.strerror}")
-    result = _ENGINE.analyze_package(docs, package_id)
+    result = engine.analyze_package(docs, package_id)
     items: list[Item] = []
     errors: list[Loc] = []
     for path, fr in result.files.items():
@@ -120,15 +121,36 @@ def _run(args) -> tuple:
     return check_package(files, package_id, config)
 
 
-def check_paths(paths: list[str], config: Config, jobs: int = 0, follow_links: bool = False) -> Report:
+def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_links: bool = False) -> Report:
+    """Check the packages under ``paths``. With ``config`` None, each package uses the nearest
+    .gojaguard.toml above its directory (a ConfigError propagates)."""
     started = time.perf_counter()
-    disc = discover(paths, config, follow_links)
+    walk_config = config if config is not None else C.discover(paths[0] if paths else ".")
+    disc = discover(paths, walk_config, follow_links)
     report = Report(problems=list(disc.problems), files_seen=disc.files_seen, bytes_seen=disc.bytes_seen,
                     packages_skipped=disc.skipped_packages, packages_analysed=len(disc.packages))
+    configs: dict = {}
+
+    def config_for(pkg: Package) -> Config:
+        if config is not None:
+            return config
+        found = C.find(pkg.dir)
+        key = str(found) if found is not None else ""
+        if key not in configs:
+            configs[key] = C.load(found) if found is not None else C.Config()
+        return configs[key]
+
+    if config is None:  # a package's own config may name engine paths (forks) the walk did not know
+        extra = [pkg for pkg in disc.unmatched
+                 if set(config_for(pkg).engine.all_engine_paths()) - set(walk_config.engine.all_engine_paths())
+                 and package_imports_engine(pkg, config_for(pkg))]
+        disc.packages += extra
+        report.packages_skipped -= len(extra)
+        report.packages_analysed += len(extra)
+    work = [(pkg.files, pkg.id, config_for(pkg)) for pkg in _largest_first(disc.packages)]
     jobs = jobs or os.cpu_count() or 1
-    jobs = max(1, min(jobs, len(disc.packages)))
+    jobs = max(1, min(jobs, len(work)))
     report.jobs = jobs
-    work = [(pkg.files, pkg.id, config) for pkg in _largest_first(disc.packages)]
     if jobs == 1:
         results = [_run(w) for w in work]
     else:

@@ -103,12 +103,13 @@ def cmd_serve(args) -> int:
     return run(tcp=args.tcp, log_file=args.log_file, log_level=args.log_level)
 
 
-def load_config(args) -> C.Config:
+def load_config(args) -> C.Config | None:
+    """The explicit configuration, or None: each package then uses its nearest .gojaguard.toml."""
     if args.no_config:
         return C.Config()
     if args.config:
         return C.load(args.config)
-    return C.discover(args.paths[0] if args.paths else ".")
+    return None
 
 
 def cmd_check(args) -> int:
@@ -117,6 +118,8 @@ def cmd_check(args) -> int:
     from .formats import FORMATTERS
 
     config = load_config(args)
+    if args.select and config is None:
+        config = C.discover(args.paths[0] if args.paths else ".")
     if args.select:
         wanted = set()
         for part in args.select.split(","):

@@ -92,7 +92,9 @@ _VE = (T.T_VALUE, T.T_PLAIN)
 
 RUNTIME_METHODS: dict[str, Method] = {
     "Interrupt": Method(safe=True, effect="interrupt"),
-    "ClearInterrupt": Method(effect="clear-interrupt"),
+    # an atomic store in goja: memory-safe anywhere; what matters is that it runs after the
+    # interrupter is stopped or joined
+    "ClearInterrupt": Method(safe=True, effect="clear-interrupt"),
     "RunString": Method(_VE, runs_js=True),
     "RunScript": Method(_VE, runs_js=True),
     "RunProgram": Method(_VE, runs_js=True),

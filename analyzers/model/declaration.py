@@ -68,6 +68,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         self.cb_exit_counts: list = []
         self.register_sites: list = []
         self.param_calls: dict = {}
+        self.joins_done: set = set()
         self.callees: set = set()
         self.exit_span = None
         self.inline_stack: list = []
@@ -121,20 +122,27 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         invocations."""
         for spawn in list(self.spawns.values()):
             if spawn.multi:
+                by_key: dict = {}
                 for t in spawn.touches:
                     if t.kind != "escape":
-                        self.add_conflict(spawn.uid, t.key, "self", None, "", spawn.region)
-                        break
+                        by_key.setdefault(t.key, []).append(t)
+                for key, ts in by_key.items():
+                    if self.is_local(key, spawn.body) if spawn.body >= 0 else False:
+                        continue
+                    if _common_guard(ts):
+                        continue  # every use holds the same lock: the instances take turns
+                    self.add_conflict(spawn.uid, key, "self", None, "", spawn.region)
         if self.is_handler:
             touches = [t for t in self.flows[0].footprint if not self.is_local(t.key, 0)]
             if touches:
                 self.spawns[0] = F.Spawn(uid=0, span=self.rel(self.node.child_by_field_name("name")), kind=F.CTX_MULTI, region=-1,
                                          body=0, callee=self.decl_key(), touches=touches, multi=True, label=f"HTTP handler {self.decl_key()}")
-                seen = set()
+                by_key = {}
                 for t in touches:
-                    if t.key not in seen:
-                        seen.add(t.key)
-                        self.add_conflict(0, t.key, "self", None, "", -1)
+                    by_key.setdefault(t.key, []).append(t)
+                for key, ts in by_key.items():
+                    if not _common_guard(ts):
+                        self.add_conflict(0, key, "self", None, "", -1)
 
     # -- keys ----------------------------------------------------------------------------------
     def key_info(self, key) -> F.KeyInfo:
@@ -162,7 +170,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                 elif origin in (F.ORIGIN_PARAM, F.ORIGIN_UNKNOWN):
                     origin = F.ORIGIN_FIELD
             canonical = ()
-            if b.kind in ("param", "recv") and b.ty.kind == T.STRUCT and b.ty.name and fields:
+            if b.ty.kind == T.STRUCT and b.ty.name and fields:
                 canonical = ("field", b.ty.name) + tuple(fields)
             return F.KeyInfo(key, origin, label, b.origin_span or b.span, b.pool, canonical)
         if head == "pkg":
@@ -392,8 +400,24 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                 rel = self.to_rel(t.key)
                 if rel is not None and rel not in s.spawns_touching:
                     s.spawns_touching[rel] = t.kind
-        for i, ctxs in self.param_calls.items():
+        for i, calls in self.param_calls.items():
+            ctxs = {c for c, _ in calls}
             s.spawn_params[i] = "go" if "go" in ctxs else ("onowner" if "onowner" in ctxs else "sync")
+            sigs = set()
+            for c, region in calls:
+                if c == "go" and region in self.flows:
+                    for kind, key in self.flows[region].signals:
+                        rel = self.to_rel(key) if isinstance(key, tuple) else None
+                        if rel is not None:
+                            sigs.add((kind, rel))
+            if sigs:
+                s.param_signals[i] = frozenset(sigs)
+        joins = set()
+        for kind, key in self.joins_done:
+            rel = self.to_rel(key) if isinstance(key, tuple) else None
+            if rel is not None:
+                joins.add((kind, rel))
+        s.joins = frozenset(joins)
         s.pool_returns = frozenset(r for r in (self.to_rel(k) for k in self.returned_to_pool) if r is not None)
         s.returns_checkout = self.returns_checkout
         s.returns_new_runtime = self.returns_new_runtime
@@ -407,6 +431,17 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         s.signals = frozenset(sigs)
         s.locks = frozenset(self.mutex_facts[l.mutex].canonical for l in self.locks if l.mutex in self.mutex_facts)
         return s
+
+
+def _common_guard(touches: list) -> bool:
+    """Whether one mutex is held at every one of these touches."""
+    common = None
+    for t in touches:
+        g = set(t.guarded)
+        common = g if common is None else common & g
+        if not common:
+            return False
+    return bool(common)
 
 
 def _dedupe(items: list, key) -> list:

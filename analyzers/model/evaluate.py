@@ -86,8 +86,14 @@ class EvaluateMixin:
             return self.ei_selector(node)
         if kind == "call_expression":
             return self.ei_call(node)
-        if kind in ("parenthesized_expression",):
+        if kind in ("parenthesized_expression", "variadic_argument"):
             return self.ei(node.named_children[0]) if node.named_children else EMPTY
+        if kind == "type_conversion_expression":
+            tnode = node.child_by_field_name("type") or node.named_children[0]
+            operand = node.child_by_field_name("operand") or (node.named_children[-1] if len(node.named_children) > 1 else None)
+            inner = self.ei(operand)
+            ty = self.index.resolve(type_of(tnode, self.fctx))
+            return EI(ty, keys=inner.keys, srcs=inner.srcs, path=inner.path, const=inner.const)
         if kind == "unary_expression":
             return self.ei_unary(node)
         if kind in ("index_expression", "slice_expression"):
@@ -177,6 +183,8 @@ class EvaluateMixin:
                 b = self.binding_at(operand)
                 if b is not None and fname in b.fields:
                     fi = b.fields[fname]
+                    if fi.path is not None and not fi.origin:
+                        path = fi.path  # &Wrapper{vm: vm}: w.vm is vm
                     return EI(fty, keys=fi.keys, path=path, srcs=fi.srcs, origin="", origin_note=fi.origin_note)
             if fty.holds_values and not fty.holds_runtime:
                 keys = base.keys if base.keys and base.path is None else frozenset({("valof",) + tuple(path)}) if path else frozenset()
@@ -222,7 +230,9 @@ class EvaluateMixin:
                     fields.append((kname, vi))
                 if vi.origin == F.ORIGIN_NEW:
                     origin = F.ORIGIN_NEW
-        return EI(ty, keys=frozenset(keys), srcs=frozenset(srcs), fields=tuple(fields), origin=origin if ty.kind == T.STRUCT and self.holds_runtime(ty) else "",
+        if ty.kind == T.STRUCT:
+            origin = F.ORIGIN_NEW  # a struct built here: its fields are what the literal says
+        return EI(ty, keys=frozenset(keys), srcs=frozenset(srcs), fields=tuple(fields), origin=origin,
                   origin_note="built here" if origin else "", const=const)
 
     def ei_call(self, node: Node) -> EI:
@@ -277,8 +287,16 @@ class EvaluateMixin:
             return EI(T.T_UNKNOWN, callee=callee)
         if fn.type == "func_literal":
             return self.multi_result(self.ei(fn).ty.results, "func literal")
-        if fn.type == "parenthesized_expression":
-            return EI(T.T_UNKNOWN, callee=callee)
+        if fn.type == "parenthesized_expression" and len(args) == 1:  # (*goja.Object)(v): a conversion
+            inner_fn = fn.named_children[0] if fn.named_children else None
+            while inner_fn is not None and inner_fn.type == "unary_expression":
+                inner_fn = inner_fn.child_by_field_name("operand")
+            if inner_fn is not None and inner_fn.type == "selector_expression":
+                pkg = inner_fn.child_by_field_name("operand")
+                converted = api.NAMED_TYPES.get((self.fctx.role(text(pkg)), text(inner_fn.child_by_field_name("field"))))
+                if converted is not None:
+                    inner = self.ei(args[0])
+                    return EI(converted, keys=inner.keys, srcs=inner.srcs, path=inner.path)
         return EI(T.T_UNKNOWN, callee=callee)
 
     def multi_result(self, results, callee: str, keys=frozenset()) -> EI:
@@ -306,6 +324,10 @@ class EvaluateMixin:
         return EI(T.T_UNKNOWN, multi=tuple(infos), callee=callee)
 
     def ei_package_call(self, role: str, name: str, args: list[Node], node: Node, callee: str) -> EI:
+        converted = api.NAMED_TYPES.get((role, name))
+        if converted is not None and len(args) == 1:  # goja.Value(v): a conversion
+            inner = self.ei(args[0])
+            return EI(converted, keys=inner.keys, srcs=inner.srcs, path=inner.path, const=inner.const)
         table = _TABLES.get(role)
         if table is not None and name in table:
             m = table[name]

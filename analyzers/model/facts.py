@@ -241,6 +241,8 @@ class FuncSummary:
     runs_js: bool = False
     locks: frozenset = frozenset()  # canonical mutex keys it locks
     drains_funcs: bool = False  # runs funcs received from a channel: an owner loop
+    param_signals: dict[int, frozenset] = field(default_factory=dict)  # signals of the goroutine running param i
+    joins: frozenset = frozenset()  # signals it waits for (wg.Wait in a Wait method)
 
     def fingerprint(self) -> tuple:
         return (
@@ -256,6 +258,8 @@ class FuncSummary:
             self.runs_js,
             tuple(sorted(self.locks)),
             self.drains_funcs,
+            tuple(sorted(self.param_signals.items())),
+            tuple(sorted(self.joins)),
         )
 
 

@@ -483,8 +483,13 @@ class FlowMixin:
                 self.returns_checkout = True
             elif kinfo.origin == F.ORIGIN_NEW:
                 self.returns_new_runtime = True
-            if state.running:
-                self.touch(key, node, "escape", f"return {text(node)}", state)
+            # handing the runtime to the caller while a goroutine runs on it: like leaving the
+            # function with the goroutine running (an owner loop's constructor does just that)
+            for uid in state.running:
+                for t in self.spawns[uid].touches:
+                    if related(t.key, key):
+                        self.add_conflict(uid, t.key, "exit", self.rel(node), f"return {text(node)}", self.region_now)
+                        break
 
     # -- assignments -----------------------------------------------------------------------------
     def assign(self, node: Node, state: State) -> State:
@@ -535,7 +540,7 @@ class FlowMixin:
             if root.type == "selector_expression":
                 path.append(text(root.child_by_field_name("field")))
             root = root.child_by_field_name("operand") or (root.named_children[0] if root.named_children else None)
-        if root is None or root.type != "identifier":
+        if root is None or root.type != "identifier" or text(root) == "_":
             return
         b = self.binding_at(root)
         loop_keys = {k for k in info.keys if self.key_info(k).origin == F.ORIGIN_LOOP}
@@ -619,6 +624,12 @@ class FlowMixin:
 
     def callback(self, arg: Node, ctx: str, site: Node, state: State, rt_key=None, multi=False, signals=frozenset()) -> State:
         """A function argument run elsewhere (or inline): spawn it, inline it, or walk it."""
+        fb = self.binding_at(arg) if arg.type == "identifier" else None
+        if fb is not None and fb.kind == "param" and fb.region == 0 and fb.ty.kind == T.FUNC:
+            # this function passes its own func parameter on: summarise where it ends up running
+            kind = {F.CTX_GO: "go", F.CTX_OFF: "go", F.CTX_MULTI: "go", F.CTX_ONOWNER: "onowner", F.CTX_LOOP: "onowner"}.get(ctx, "sync")
+            self.param_calls.setdefault(fb.param_index, set()).add((kind if self.frame.kind not in ("go", "off", "multi") else "go", self.frame.flow.region))
+            return state
         regions = self.regions_of(arg)
         if not regions:
             named = self.named_function(arg)
@@ -736,6 +747,8 @@ class FlowMixin:
                 return state
             if kind == T.RESOLVER:
                 return state
+            if kind == T.STOPFN:
+                return self.disarm(b.uid, state)
             if kind == T.PROMISE_FN:
                 for k in b.keys:
                     self.touch(k, node, "call", text(node), state)
@@ -745,7 +758,7 @@ class FlowMixin:
                     state = self.inline(uid, state)
                 return state
             if b.kind == "param" and b.ty.kind == T.FUNC and b.region == 0:
-                self.param_calls.setdefault(b.param_index, set()).add(self.flow_context_here())
+                self.param_calls.setdefault(b.param_index, set()).add((self.flow_context_here(), self.frame.flow.region))
             return self.unknown_call(node, args, state)
         if name in ("close",) and args:
             info = self.ei(args[0])
@@ -864,16 +877,17 @@ class FlowMixin:
             state = state.copy()
             state.pending[key] = self.rel(node)
             return state
+        if m is not None and m.effect == "clear-interrupt":
+            state = state.copy()
+            state.pending.pop(key, None)
+            self.clears.add(key)
+            return state
         kind = "js" if (m is not None and m.runs_js) else "call"
         if key in state.pending and kind == "js" and self.key_info(key).origin not in F.LOCAL_ORIGINS | {F.ORIGIN_PARAM}:
             self.interrupt_leaks.append((key, state.pending[key], self.rel(node), "use"))
         self.touch(key, node, kind, text(node), state)
         if m is None:
             return state
-        if m.effect == "clear-interrupt":
-            state = state.copy()
-            state.pending.pop(key, None)
-            self.clears.add(key)
         for i in m.value_args:
             if i < len(args):
                 self.handover([args[i]], key, node, state)
@@ -964,7 +978,11 @@ class FlowMixin:
             if a.type == "func_literal" or self.regions_of(a):
                 ctx = summary.spawn_params.get(i, F.CTX_SYNC) if summary is not None else F.CTX_SYNC
                 ctx = {"go": F.CTX_GO, "onowner": F.CTX_ONOWNER, "sync": F.CTX_SYNC, "loop": F.CTX_LOOP}.get(ctx, F.CTX_SYNC)
-                state = self.callback(a, ctx, node, state)
+                signals = set()
+                if summary is not None:
+                    for kind, rel in summary.param_signals.get(i, ()):
+                        signals.update((kind, k) for k in self.map_rel_key(rel, recv, args))
+                state = self.callback(a, ctx, node, state, signals=frozenset(signals))
         if summary is None:
             for a in args:
                 state = self.pass_arg(a, node, state)
@@ -990,6 +1008,9 @@ class FlowMixin:
                 state.globals.pop(key, None)
         if summary.spawns_touching:
             state = self.spawn_named(shape, recv, args, node, state, F.CTX_GO, touches_only=summary.spawns_touching)
+        for kind, rel in summary.joins:
+            for key in self.map_rel_key(rel, recv, args):
+                state = self.join((kind, key), state)
         if summary.runs_js and state.held:
             self.held_js(node, state)
         return state
@@ -1007,6 +1028,10 @@ class FlowMixin:
         if fn is not None and (fn.type == "func_literal" or self.regions_of(fn)):
             for uid in self.regions_of(fn):
                 state = self.spawn_region(uid, stmt, state, F.CTX_GO, extra_args=args)
+            return state
+        fb = self.binding_at(fn) if fn is not None and fn.type == "identifier" else None
+        if fb is not None and fb.kind == "param" and fb.region == 0 and fb.ty.kind == T.FUNC:
+            self.param_calls.setdefault(fb.param_index, set()).add(("go", -1))  # go fn(): runs its parameter in a goroutine
             return state
         named = self.named_function(fn) if fn is not None else None
         if named is not None:
@@ -1037,8 +1062,8 @@ class FlowMixin:
         for t in result.footprint:
             if self.region_within(self.key_root_region(t.key), uid):
                 continue  # made inside the goroutine: its own business
-            if loop_region and self.key_info(t.key).origin == F.ORIGIN_LOOP:
-                continue  # the loop's own runtime, used on the loop
+            if loop_region and self.key_info(t.key).origin not in F.LOCAL_ORIGINS:
+                continue  # on the loop: the loop's runtime and its Values are used by their owner
             touches.append(t)
         spawn_signals = frozenset(result.signals) | signals
         return self.start_spawn(site, F.CTX_OFF if loop_region else ctx, uid, self.regions[uid].label, touches, state,
@@ -1146,6 +1171,8 @@ class FlowMixin:
 
     # -- joins, watchdogs -------------------------------------------------------------------------
     def join(self, signal, state: State) -> State:
+        if self.frames and self.frame.flow.region == 0:
+            self.joins_done.add(signal)
         joined = [uid for uid in state.running if self.signal_matches(signal, self.spawns[uid].signals)]
         if not joined:
             return state

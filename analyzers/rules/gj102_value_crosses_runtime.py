@@ -79,6 +79,11 @@ def crosses(d, value_key, runtime_key) -> str:
         return f"it was read from {vi.label.replace('the runtime that made ', '')}, where any runtime may have stored it"
     if vi.origin in _DEFINITE and ri.origin in _DEFINITE:
         return f"it was made by {vi.label}, another runtime"
+    known = {F.ORIGIN_PARAM, F.ORIGIN_FIELD, F.ORIGIN_PKG, F.ORIGIN_IMPLICIT, F.ORIGIN_VU}
+    if vi.origin == F.ORIGIN_NEW and ri.origin in known:
+        return f"it was made by {vi.label}, a runtime created here"
+    if ri.origin == F.ORIGIN_NEW and vi.origin in known:
+        return f"{ri.label} was just created here and it was made by {vi.label}"
     if vi.origin == F.ORIGIN_IMPLICIT and ri.origin in (F.ORIGIN_NEW, F.ORIGIN_CHECKOUT):
         return f"it belongs to {vi.label}"
     return ""

@@ -50,10 +50,32 @@ def canonical(d: DeclRef, key) -> tuple:
 
 
 def is_shared(d: DeclRef, key) -> bool:
-    """A runtime identity that outlives calls: a package variable or a field of a long-lived struct."""
+    """A runtime kept where it outlives calls: a package variable or a field of a longer-lived
+    struct (GJ202's subject). Values of such a runtime carry the same identity."""
     info = d.facts.keys.get(key)
-    origin = info.origin if info is not None else ""
-    return origin in (F.ORIGIN_PKG, F.ORIGIN_FIELD) or (origin == F.ORIGIN_VALUE and bool(canonical(d, key)))
+    return info is not None and info.origin in (F.ORIGIN_PKG, F.ORIGIN_FIELD) and key[0] != "valof"
+
+
+def _root_struct(d: DeclRef, key) -> str:
+    inner = key[1:] if key and key[0] == "valof" else key
+    if inner and inner[0] == "b" and len(inner) > 2:
+        b = d.facts.bindings.get(inner[1])
+        if b is not None and b.ty.kind == "struct":
+            return b.ty.name
+    return ""
+
+
+def needs_evidence(pkg: PackageView, d: DeclRef, key) -> bool:
+    """A goroutine that keeps using a long-lived runtime after its starter returns is the
+    owner-loop pattern (``go s.loop()``), not a bug by itself: it is one only if other code that
+    can run meanwhile uses the runtime too. Values in a struct that owns a runtime go with it."""
+    info = d.facts.keys.get(key)
+    if info is None:
+        return False
+    if info.origin in (F.ORIGIN_PKG, F.ORIGIN_FIELD) and key[0] != "valof":
+        return True
+    struct = _root_struct(d, key)
+    return bool(struct) and pkg.index.holds_runtime(struct)
 
 
 def exported(name: str) -> bool:
@@ -75,9 +97,12 @@ def shared_touchers(pkg: PackageView) -> dict:
                 region = d.facts.regions.get(t.region)
                 if region is None or region.off_owner or _under_callback(d, t.region):
                     continue
+                info = d.facts.keys.get(t.key)
                 c = canonical(d, t.key)
-                if c:
+                if c and info is not None and info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG, F.ORIGIN_VALUE):
                     out.setdefault(c, []).append((d, t))
+                    if c[0] == "field" and len(c) > 2:  # any field of an owner struct counts
+                        out.setdefault(("struct", c[1]), []).append((d, t))
         return out
 
     return pkg.memo("shared_touchers", compute)
@@ -115,11 +140,14 @@ def _stories(pkg: PackageView) -> list[Story]:
             others = []
             for c in conflicts:
                 others.extend(_other_side(pkg, d, c, spawn))
-            if shared and reasons <= {"exit"}:
+            if reasons <= {"exit"} and needs_evidence(pkg, d, key):
                 # a long-lived runtime handed to a background goroutine: a bug only if code that
                 # can run meanwhile (exported functions) uses it directly
-                evidence = [(dd, t) for dd, t in shared_touchers(pkg).get(canonical(d, key), ())
-                            if not (dd is d and spawn.body >= 0 and _within(dd, t.region, spawn.body))
+                canon = canonical(d, key)
+                struct = _root_struct(d, key)
+                pool = shared_touchers(pkg).get(canon, []) + (shared_touchers(pkg).get(("struct", struct), []) if struct else [])
+                evidence = [(dd, t) for dd, t in pool
+                            if not (dd is d and (spawn.body >= 0 and _within(dd, t.region, spawn.body) or t.span[0] < spawn.span[0]))
                             and not (spawn.callee and dd.facts.name == spawn.callee)]
                 if not evidence:
                     continue

@@ -85,7 +85,11 @@ def parse(source: bytes, lines: LineIndex) -> list[Suppression]:
     if b"gojaguard:" not in source:
         return out
     for m in _COMMENT.finditer(source):
-        rest = m.group(2).decode("utf-8", "replace").strip()
+        line_start = source.rfind(b"\n", 0, m.start()) + 1
+        before = source[line_start : m.start()]
+        if b"//" in before or b"/*" in before:
+            continue  # mentioned inside another comment, not a directive
+        rest = m.group(2).decode("utf-8", "replace").split("//")[0].strip()
         ids_part, _, reason = rest.partition(" ")
         rules = tuple(r.strip().upper() for r in ids_part.split(",") if r.strip())
         out.append(Suppression(m.group(1).decode(), rules, reason.strip(), lines.line_of(m.start()), m.start(), m.end()))
