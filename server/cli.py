@@ -134,6 +134,8 @@ def cmd_check(args) -> int:
     if args.jobs < 0:
         print("gojaguard: error: --jobs must be 0 (all cores) or more", file=sys.stderr)
         return 2
+    # go-tool patterns: `./...` and `dir/...` mean the directory tree
+    args.paths = [p[:-4] or "." if p.endswith("/...") else ("." if p == "..." else p) for p in args.paths]
     for p in args.paths:
         if not os.path.exists(p):
             print(f"gojaguard: error: {p}: no such file or directory", file=sys.stderr)

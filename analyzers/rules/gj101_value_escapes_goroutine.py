@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import WARNING, PackageView, Rule
-from .ownership import origin_phrase, stories
+from .ownership import label_of, origin_phrase, stories
 
 RULE = Rule(
     id="GJ101",
@@ -82,8 +82,7 @@ def check(pkg: PackageView):
     for s in stories(pkg):
         if s.rule != RULE.id:
             continue
-        info = s.decl.facts.keys.get(s.key)
-        label = info.label if info is not None else "its runtime"
+        label = label_of(s.decl, s.key, "its runtime")
         phrase, origin_rel = origin_phrase(pkg, s.decl, s.key)
         where = "the goroutine" if s.spawn.kind == "go" else "the callback"
         message = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import facts as F
+from .ownership import quoted
 from .base import ERROR, PackageView, Rule
 from .fixes import export_fix
 
@@ -97,7 +98,7 @@ def check(pkg: PackageView):
                 if not why:
                     continue
                 ri = d.facts.keys.get(h.runtime_key)
-                target = ri.label if ri is not None else "another runtime"
+                target = quoted(ri.label) if ri is not None else "another runtime"
                 message = f"Value `{h.what}` is handed to runtime {target}, but {why}"
                 related = []
                 vi = d.facts.keys.get(vk)

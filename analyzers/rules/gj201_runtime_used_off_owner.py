@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import ERROR, PackageView, Rule
 from .fixes import run_on_loop_fix
-from .ownership import origin_phrase, stories
+from .ownership import label_of, origin_phrase, stories
 
 RULE = Rule(
     id="GJ201",
@@ -72,8 +72,7 @@ def check(pkg: PackageView):
     for s in stories(pkg):
         if s.rule != RULE.id:
             continue
-        info = s.decl.facts.keys.get(s.key)
-        label = info.label if info is not None else "the runtime"
+        label = label_of(s.decl, s.key)
         phrase, origin_rel = origin_phrase(pkg, s.decl, s.key)
         where = {"go": "the goroutine", "off": "the callback", "multi": "concurrently running code"}.get(s.spawn.kind, "another goroutine")
         verb = "called" if s.touch.kind == "callable" else "used"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import facts as F
 from .base import ERROR, PackageView, Rule
-from .ownership import canonical, stories
+from .ownership import canonical, label_of, stories
 
 RULE = Rule(
     id="GJ202",
@@ -72,12 +72,12 @@ def _declaration(pkg: PackageView, canon: tuple):
     if canon and canon[0] == "pkg":
         var = pkg.index.vars.get(canon[1])
         if var is not None:
-            return var.path, var.decl_start + var.span[0], var.decl_start + var.span[1], f"package variable {canon[1]}"
+            return var.path, var.decl_start + var.span[0], var.decl_start + var.span[1], f"package variable `{canon[1]}`"
     if canon and canon[0] == "field":
         shape = pkg.index.types.get(canon[1])
         if shape is not None and canon[2] in shape.fields:
             f = shape.fields[canon[2]]
-            return shape.path, shape.decl_start + f.span[0], shape.decl_start + f.span[1], f"field {canon[1]}.{canon[2]}"
+            return shape.path, shape.decl_start + f.span[0], shape.decl_start + f.span[1], f"field `{canon[1]}.{canon[2]}`"
     return None
 
 
@@ -96,8 +96,7 @@ def check(pkg: PackageView):
             kind = {"go": "a goroutine", "off": "an off-owner callback", "multi": "concurrent requests"}.get(s.spawn.kind, "concurrent code")
             uses.append(pkg.related(s.decl, s.anchor, f"used by {kind} (started at {pkg.at(s.decl, s.spawn.span)}): {s.touch.what}"))
             uses += s.others[:2]
-        info = first.decl.facts.keys.get(first.key)
-        label = info.label if info is not None else "runtime"
+        label = label_of(first.decl, first.key)
         if decl is None:
             message = f"runtime {label} is shared by code that runs concurrently ({len(group)} place{'s' if len(group) > 1 else ''}) without a pool, a loop or a lock"
             yield pkg.finding(RULE, first.decl, first.anchor, message, uses[:8])

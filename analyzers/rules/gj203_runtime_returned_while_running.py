@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import ERROR, PackageView, Rule
-from .ownership import origin_phrase, stories
+from .ownership import label_of, origin_phrase, stories
 
 RULE = Rule(
     id="GJ203",
@@ -89,8 +89,7 @@ def check(pkg: PackageView):
     for s in stories(pkg):
         if s.rule != RULE.id:
             continue
-        info = s.decl.facts.keys.get(s.key)
-        label = info.label if info is not None else "the runtime"
+        label = label_of(s.decl, s.key)
         phrase, origin_rel = origin_phrase(pkg, s.decl, s.key)
         conflict = next(c for c in s.conflicts if c.reason == "pool-return")
         message = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import facts as F
+from .ownership import quoted
 from .base import WARNING, PackageView, Rule
 from .fixes import clear_interrupt_fix
 
@@ -86,7 +87,7 @@ def check(pkg: PackageView):
                 continue
             seen.add((d.path, d.start, p.interrupt))
             info = d.facts.keys.get(p.key)
-            label = info.label if info is not None else "the runtime"
+            label = quoted(info.label) if info is not None else "the runtime"
             message = (
                 f"{label} may be interrupted here and goes back to the pool at {pkg.at(d, p.span)} without "
                 f"ClearInterrupt() after the interrupter stopped: the next user's script fails at once"
@@ -98,7 +99,7 @@ def check(pkg: PackageView):
                 continue
             seen.add((d.path, d.start, ispan))
             info = d.facts.keys.get(key)
-            label = info.label if info is not None else "the runtime"
+            label = quoted(info.label) if info is not None else "the runtime"
             if how == "use":
                 message = f"{label} is interrupted here and used again at {pkg.at(d, where)} without ClearInterrupt(): that run fails at once"
                 rel = "used again here"

@@ -85,7 +85,7 @@ def check(pkg: PackageView):
             continue
         related = [pkg.related(d, lock.span, f"{lock.op} runs on the runtime's goroutine here") for d, lock, _ in v.lock_sites[:4]]
         message = (
-            f"mutex {v.mutex.name} serialises nothing: all {len(v.lock_sites)} Lock/Unlock calls run on the runtime's own "
+            f"mutex `{v.mutex.name}` serialises nothing: all {len(v.lock_sites)} Lock/Unlock calls run on the runtime's own "
             f"goroutine (registered functions, loop callbacks); it is defensive only"
         )
         if v.mutex.span is not None:

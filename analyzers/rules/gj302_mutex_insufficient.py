@@ -88,7 +88,7 @@ def check(pkg: PackageView):
             continue
         facts = s.decl.facts
         mutexes = [facts.mutexes[g] for g in s.touch.guarded if g in facts.mutexes]
-        names = ", ".join(m.name for m in mutexes) or "a mutex"
+        names = ", ".join(f"`{m.name}`" for m in mutexes) or "a mutex"
         where = {"go": "the goroutine", "off": "the callback"}.get(s.spawn.kind, "code")
         message = (
             f"`{s.touch.what}` uses a Value guarded by {names} in {where} started at {pkg.at(s.decl, s.spawn.span)}, "

@@ -99,8 +99,8 @@ def check(pkg: PackageView):
                 continue
             seen.add((d.path, d.start, h.span))
             message = (
-                f"`{h.what}` runs JS while {m.name} is held (locked at {pkg.at(d, h.lock_span)}); JS that calls back into a "
-                f"function locking {m.name} deadlocks"
+                f"`{h.what}` runs JS while `{m.name}` is held (locked at {pkg.at(d, h.lock_span)}); JS that calls back into a "
+                f"function locking `{m.name}` deadlocks"
             )
             related = [pkg.related(d, h.lock_span, f"{m.name} is locked here")]
             for dd, lock in reentrant[:3]:

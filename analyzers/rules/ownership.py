@@ -15,6 +15,7 @@ kind, with the rest of the story as related locations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..model import facts as F
@@ -225,17 +226,17 @@ def origin_phrase(pkg: PackageView, d: DeclRef, key) -> tuple[str, Related | Non
     if info.origin == F.ORIGIN_CHECKOUT:
         phrase = f" (checked out from {info.pool}{where})" if info.pool else f" (checked out{where})"
         if info.span is not None:
-            rel = pkg.related(d, info.span, f"{info.label} is checked out here")
+            rel = pkg.related(d, info.span, f"{quoted(info.label)} is checked out here")
     elif info.origin == F.ORIGIN_NEW:
         phrase = f" (created{where})"
         if info.span is not None:
-            rel = pkg.related(d, info.span, f"{info.label} is created here")
+            rel = pkg.related(d, info.span, f"{quoted(info.label)} is created here")
     elif info.origin == F.ORIGIN_LOOP:
         phrase = " (the event loop's runtime)"
     elif info.origin == F.ORIGIN_PARAM:
         phrase = " (a parameter: its caller owns it)"
         if info.span is not None:
-            rel = pkg.related(d, info.span, f"{info.label} comes from the caller")
+            rel = pkg.related(d, info.span, f"{quoted(info.label)} comes from the caller")
     elif info.origin == F.ORIGIN_IMPLICIT:
         phrase = ""
     else:
@@ -243,5 +244,14 @@ def origin_phrase(pkg: PackageView, d: DeclRef, key) -> tuple[str, Related | Non
     return phrase, rel
 
 
-def value_name(touch: F.Touch) -> str:
-    return touch.what
+_GO_EXPR = re.compile(r"^[\w.()\[\]]+$")
+
+
+def quoted(label: str) -> str:
+    """A label as a message shows it: code in backticks, phrases as they are."""
+    return f"`{label}`" if label and _GO_EXPR.match(label) and not label.startswith("the ") else label
+
+
+def label_of(d: DeclRef, key, default: str = "the runtime") -> str:
+    info = d.facts.keys.get(key)
+    return quoted(info.label) if info is not None else default
