@@ -134,9 +134,18 @@ log "neovim (PyPI wheel): $NVIM011 -> $("$NVIM011" --version | head -1)"
 # ---------------------------------------------------------------- code-server
 CODE_SERVER=$CS_DIR/node_modules/.bin/code-server
 CS_MARK=$CS_DIR/.gojaguard-code-server-$CODE_SERVER_VERSION
+# `code-server --version` writes ~/.config/code-server/config.yaml (with a password) on first run:
+# keep that out of $HOME
+cs_version() {
+  local x rc=0
+  x=$(mktemp -d)
+  XDG_CONFIG_HOME=$x/config XDG_DATA_HOME=$x/data "$CODE_SERVER" --version 2>/dev/null | grep -m1 -E "^[0-9]+\.[0-9]+\.[0-9]+ " || rc=$?
+  rm -rf "$x"
+  return $rc
+}
 install_code_server() {
   if [ -f "$CS_MARK" ] && [ -x "$CODE_SERVER" ] \
-     && "$CODE_SERVER" --version 2>/dev/null | head -1 | grep -q "^$CODE_SERVER_VERSION "; then
+     && cs_version | grep -q "^$CODE_SERVER_VERSION "; then
     STEP_RESULT="already installed"; return
   fi
   mkdir -p "$CS_DIR"
@@ -160,12 +169,12 @@ install_code_server() {
     (cd bin/helpers && ln -sfn browser-linux.sh browser.sh)
     (cd extensions && npm install --unsafe-perm --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
   )
-  "$CODE_SERVER" --version >/dev/null 2>&1 || die "code-server does not start: $CODE_SERVER --version"
+  cs_version | grep -q "^$CODE_SERVER_VERSION " || die "code-server does not start: $CODE_SERVER --version"
   touch "$CS_MARK"
   STEP_RESULT="installed"
 }
 step "code-server $CODE_SERVER_VERSION (npm) in $CS_DIR" install_code_server
-log "code-server: $CODE_SERVER -> $("$CODE_SERVER" --version 2>/dev/null | head -1)"
+log "code-server: $CODE_SERVER -> $(cs_version)"
 
 # ---------------------------------------------------------------- playwright-core
 PLAYWRIGHT_CORE_DIR=$NODE_DIR/node_modules/playwright-core

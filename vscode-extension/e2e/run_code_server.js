@@ -213,9 +213,13 @@ async function startCodeServer({ codeServer, userDataDir, extensionsDir, port, l
   };
 }
 
-async function launchBrowser({ chromium = process.env.CHROMIUM || '/usr/bin/chromium' } = {}) {
+/** Headless Chromium; with `xdgDir`, its crash reports and caches go there instead of $HOME. */
+async function launchBrowser({ chromium = process.env.CHROMIUM || '/usr/bin/chromium', xdgDir } = {}) {
   const pw = requirePlaywright();
-  return pw.chromium.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
+  const env = xdgDir
+    ? { ...process.env, XDG_CONFIG_HOME: path.join(xdgDir, 'config'), XDG_CACHE_HOME: path.join(xdgDir, 'cache') }
+    : undefined;
+  return pw.chromium.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS, env });
 }
 
 /** Open the workbench for `url`; returns the page once the Explorer shows the folder. */
@@ -583,7 +587,7 @@ async function runScenario(opts) {
   const cs = await startCodeServer({ codeServer, userDataDir, extensionsDir, port: opts.port, logFile: path.join(outDir, 'code-server.log'), env: opts.env, log });
   let browser;
   try {
-    browser = await launchBrowser({ chromium: opts.chromium });
+    browser = await launchBrowser({ chromium: opts.chromium, xdgDir: path.join(root, 'chromium-xdg') });
     const page = await openWorkbench(browser, cs.url(workspace), { log, timeout });
     let failed = false;
     for (const step of steps) {
