@@ -401,14 +401,24 @@ class FlowMixin:
         if frame.kind in ("decl", F.CTX_REGISTERED, F.CTX_LOOP, F.CTX_ONOWNER, F.CTX_STORED, F.CTX_MULTI):
             for uid in state.running:
                 for touch in self.spawns[uid].touches:
-                    if not self.is_local(touch.key, frame.region):
-                        self.add_conflict(uid, touch.key, "exit", span, "", frame.region)
+                    if self.is_local(touch.key, frame.region):
+                        continue
+                    if frame.kind == "decl" and self.is_runtime_param(touch.key) and not touch.via_value:
+                        continue  # handing a caller's runtime on: the summary lets each caller judge
+                    self.add_conflict(uid, touch.key, "exit", span, "", frame.region)
         # a long-lived runtime interrupted here and not cleared: the next user fails at once
         for key, (handle, ispan) in list(state.armed.items()) + [(k, (None, v)) for k, v in state.pending.items()]:
             info = self.key_info(key)
             if info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG) and frame.kind == "decl":
                 self.interrupt_leaks.append((key, ispan, span, None))
         self.check_k6_callbacks(state, span)
+
+    def is_runtime_param(self, key: tuple) -> bool:
+        """A runtime (not a Value) the declaration received as a parameter."""
+        if len(key) != 2 or key[0] != "b":
+            return False
+        b = self.bindings.get(key[1])
+        return b is not None and b.kind == "param" and b.region == 0 and b.ty.kind == T.RUNTIME
 
     def is_local(self, key: tuple, region_uid: int) -> bool:
         """Whether a runtime identity belongs to this body alone (made or checked out in it)."""
@@ -1039,8 +1049,23 @@ class FlowMixin:
             if recv is not None:
                 state = self.expr(recv, state)
             return self.spawn_named(shape, recv, args, stmt, state, F.CTX_GO)
-        # go someFunc(args) of another package: it uses whatever runtimes/Values it is given
+        # go vm.RunString(src) / go obj.Get(k) / go someFunc(args) of another package: it uses its
+        # receiver and whatever runtimes and Values it is given
         touches = []
+        if fn is not None and fn.type == "selector_expression":
+            operand = fn.child_by_field_name("operand")
+            mname = text(fn.child_by_field_name("field"))
+            recv = self.ei(operand) if operand is not None else None
+            if recv is not None and recv.ty.kind == T.RUNTIME:
+                m = api.RUNTIME_METHODS.get(mname)
+                if m is None or not m.safe:
+                    kind = "js" if m is not None and m.runs_js else "call"
+                    touches.append(F.Touch(self.key_of(recv, operand), self.rel(call), kind, self.region_now, text(call)))
+            elif recv is not None and recv.ty.is_value:
+                for k in self.value_keys(recv, operand):
+                    touches.append(F.Touch(k, self.rel(call), "value", self.region_now, text(call), via_value=True))
+            elif recv is not None and self.holds_runtime(recv.ty):
+                touches.append(F.Touch(self.key_of(recv, operand), self.rel(call), "pass", self.region_now, text(call)))
         for a in args:
             info = self.ei(a)
             if a.type == "func_literal" or self.regions_of(a):
@@ -1049,10 +1074,10 @@ class FlowMixin:
                     touches += res.footprint
                 continue
             if info.ty.kind == T.RUNTIME or self.holds_runtime(info.ty):
-                touches.append(F.Touch(self.key_of(info, a), self.rel(a), "pass", text(call), self.region_now))
+                touches.append(F.Touch(self.key_of(info, a), self.rel(a), "pass", self.region_now, text(call)))
             elif info.keys:
                 for k in self.value_keys(info, a):
-                    touches.append(F.Touch(k, self.rel(a), "value", text(call), self.region_now, via_value=True))
+                    touches.append(F.Touch(k, self.rel(a), "value", self.region_now, text(call), via_value=True))
         return self.start_spawn(stmt, F.CTX_GO, -1, text(fn) if fn is not None else "", touches, state, signals=frozenset())
 
     def spawn_region(self, uid: int, site: Node, state: State, ctx: str, multi: bool = False, signals=frozenset(), extra_args=()) -> State:
@@ -1090,7 +1115,7 @@ class FlowMixin:
             source = touches_only if touches_only is not None else {**summary.touches, **summary.spawns_touching}
             for rel, kind in source.items():
                 for key in self.map_rel_key(rel, recv, args):
-                    touches.append(F.Touch(key, self.rel(site), kind, text(site), self.region_now, via_value=kind in ("value", "callable")))
+                    touches.append(F.Touch(key, self.rel(site), kind, self.region_now, text(site), via_value=kind in ("value", "callable")))
             for sig in summary.signals:
                 kind, rel = sig
                 for key in self.map_rel_key(rel, recv, args):
@@ -1099,7 +1124,7 @@ class FlowMixin:
             for a in args:
                 info = self.ei(a)
                 if info.ty.kind == T.RUNTIME or self.holds_runtime(info.ty):
-                    touches.append(F.Touch(self.key_of(info, a), self.rel(a), "pass", text(site), self.region_now))
+                    touches.append(F.Touch(self.key_of(info, a), self.rel(a), "pass", self.region_now, text(site)))
         label = shape.key + "()"
         return self.start_spawn(site, ctx, -1, label, touches, state, signals=frozenset(spawn_signals), multi=multi, callee=shape.key)
 

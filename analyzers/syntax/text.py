@@ -74,8 +74,8 @@ class LineIndex:
             return start
         if encoding == UTF8:
             pos = min(start + character, end)
-            while pos > start and (self.data[pos] & 0xC0) == 0x80 if pos < len(self.data) else False:
-                pos -= 1
+            while pos > start and pos < len(self.data) and (self.data[pos] & 0xC0) == 0x80:
+                pos -= 1  # inside a multi-byte character: move to its start
             return pos
         text = self.data[start:end].decode("utf-8", errors="replace")
         units = 0
