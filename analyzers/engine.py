@@ -70,6 +70,19 @@ class _RecordingIndex:
         self.deps[key] = s.fingerprint() if s is not None else None
         return s
 
+    @property
+    def owner_chans(self):
+        chans = self._index.owner_chans
+        self.deps["#owner_chans"] = chans
+        return chans
+
+
+def _dep_value(index: PackageIndex, key: str):
+    if key == "#owner_chans":
+        return index.owner_chans
+    s = index.summaries.get(key)
+    return s.fingerprint() if s is not None else None
+
 
 def syntax_errors(node: Node, limit: int = 50) -> list[tuple[int, int]]:
     """Spans of ERROR and MISSING nodes (only descends into subtrees that contain errors)."""
@@ -138,7 +151,7 @@ class Engine:
         entry = self._facts_cache.get(key)
         if entry is not None:
             facts, deps = entry
-            if all((index.summaries.get(k).fingerprint() if index.summaries.get(k) is not None else None) == fp for k, fp in deps.items()):
+            if all(_dep_value(index, k) == fp for k, fp in deps.items()):
                 self.stats["facts_hits"] += 1
                 return facts
         self.stats["facts_misses"] += 1

@@ -30,6 +30,8 @@ ROLE_EVENTLOOP = "eventloop"
 ROLE_K6_MODULES = "k6modules"
 ROLE_K6_PROMISES = "k6promises"
 ROLE_REQUIRE = "require"
+ROLE_K6_TASKQUEUE = "k6taskqueue"
+K6_TASKQUEUE_SUFFIX = "/js/taskqueue"  # go.k6.io/k6[/v2][/internal]/js/taskqueue
 
 STD_ROLES = {
     "sync": "sync",
@@ -62,6 +64,7 @@ NAMED_TYPES: dict[tuple[str, str], T.Ty] = {
     (ROLE_EVENTLOOP, "EventLoop"): T.T_LOOP,
     (ROLE_K6_MODULES, "VU"): T.Ty(T.VU),
     (ROLE_REQUIRE, "Registry"): T.Ty(T.SHARED),
+    (ROLE_K6_TASKQUEUE, "TaskQueue"): T.Ty(T.TASKQUEUE),
     ("sync", "Mutex"): T.Ty(T.MUTEX),
     ("sync", "RWMutex"): T.Ty(T.RWMUTEX),
     ("sync", "WaitGroup"): T.Ty(T.WAITGROUP),
@@ -256,6 +259,7 @@ METHOD_CALLBACKS: dict[tuple[str, str], Callback] = {
     (T.ERRGROUP, "Go"): Callback(0, "go"),
     (T.ERRGROUP, "TryGo"): Callback(0, "go"),
     (T.WAITGROUP, "Go"): Callback(0, "go"),
+    (T.TASKQUEUE, "Queue"): Callback(0, "onowner"),
 }
 # Method names that register HTTP handlers on any mux-like receiver (ServeMux, chi, gorilla...).
 HANDLER_REGISTRARS = frozenset({"HandleFunc", "HandlerFunc"})

@@ -35,6 +35,7 @@ class Binding:
     guarded_by: set = field(default_factory=set)
     param_index: int = -2  # for params: position (-1 = receiver)
     const: bool = False  # only ever holds constant data (literals, ToValue(literal), ...)
+    recv_chan: object = None  # the channel (path key) it was received from, if any
 
     @property
     def own_key(self) -> Key:
@@ -61,6 +62,7 @@ class EI:
     fields: tuple = ()  # for struct literals: (field name, EI) pairs
     callee: str = ""  # for call expressions: what was called, for messages
     const: bool = False  # built only from constants: the same for every request
+    latent: frozenset = frozenset()  # keys of Values hidden in exported data (v.Export().([]goja.Value))
 
     def result(self, i: int) -> "EI":
         if self.multi:

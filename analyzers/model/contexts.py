@@ -126,14 +126,44 @@ class ContextMixin:
             self.classify_literal(fn, F.CTX_GO if spawn == "go" else "defer", site)
         elif fn.type == "identifier":
             self.classify_literal(fn, F.CTX_SYNC, site)
+        unknown = not self.callee_is_known(fn)
         for i, a in enumerate(args):
             if i in classified:
                 continue
             # a callback passed to `go helper(cb)` runs in the new goroutine; to an unknown
-            # function, synchronously (sort.Slice, sync.Once.Do, t.Run)
+            # function, synchronously (sort.Slice, sync.Once.Do, t.Run) — unless it takes the
+            # runtime as a parameter: then whoever calls it hands in its own runtime, i.e. it is
+            # a scheduler running it on the owner (owner.Call(ctx, func(ctx, vm *goja.Runtime)…))
             ctx = F.CTX_GO if spawn == "go" else F.CTX_SYNC
+            if unknown and a.type == "func_literal" and self.takes_runtime(a):
+                ctx = F.CTX_ONOWNER
             if a.type == "func_literal" or (a.type == "identifier" and self.refs.get(self.rel(a))):
                 self.classify_literal(a, ctx, site)
+
+    def takes_runtime(self, lit: Node) -> bool:
+        from .typeexpr import param_list
+
+        return any(t.kind == T.RUNTIME for _, t, _ in param_list(lit.child_by_field_name("parameters"), self.fctx))
+
+    def callee_is_known(self, fn: Node) -> bool:
+        """Whether gojaguard knows what a called function does with its callbacks."""
+        if fn.type == "identifier":
+            if self.refs.get(self.rel(fn)):
+                return True  # a local func variable
+            return text(fn) in self.index.funcs or text(fn) in ("append", "panic", "len", "make")
+        if fn.type == "selector_expression":
+            operand = fn.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier" and self.refs.get(self.rel(operand)) is None:
+                role = self.fctx.role(text(operand))
+                return bool(role) and role not in ("", "testing")
+            info = self.ei(operand) if operand is not None else None
+            if info is None:
+                return False
+            if info.ty.kind in (T.RUNTIME, T.LOOP, T.VU, T.WAITGROUP, T.ERRGROUP, T.K6CB, T.TASKQUEUE) or info.ty.is_value:
+                return True
+            if info.ty.kind == T.STRUCT and info.ty.name:
+                return self.index.method(info.ty.name, text(fn.child_by_field_name("field"))) is not None
+        return fn.type == "func_literal"
 
 
 def text_of_key(key) -> str:

@@ -69,6 +69,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         self.register_sites: list = []
         self.param_calls: dict = {}
         self.joins_done: set = set()
+        self.drains: set = set()
         self.callees: set = set()
         self.exit_span = None
         self.inline_stack: list = []
@@ -169,9 +170,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                     origin, note = b.fields[fields[0]].origin, b.fields[fields[0]].origin_note
                 elif origin in (F.ORIGIN_PARAM, F.ORIGIN_UNKNOWN):
                     origin = F.ORIGIN_FIELD
-            canonical = ()
-            if b.ty.kind == T.STRUCT and b.ty.name and fields:
-                canonical = ("field", b.ty.name) + tuple(fields)
+            canonical = self.field_canonical(b.ty, fields)
             return F.KeyInfo(key, origin, label, b.origin_span or b.span, b.pool, canonical)
         if head == "pkg":
             return F.KeyInfo(key, F.ORIGIN_PKG, ".".join(str(k) for k in key[1:]), None, "", tuple(key))
@@ -195,6 +194,29 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         if head == "vu-runtime":
             return F.KeyInfo(key, F.ORIGIN_VU, "the VU's runtime", None)
         return F.KeyInfo(key, F.ORIGIN_UNKNOWN, "a runtime", None)
+
+    def field_canonical(self, ty: T.Ty, fields: list) -> tuple:
+        """("field", Struct, name) for a field path, named after the struct that declares the last
+        field (``t.loop.tasks`` -> ("field", "EventLoop", "tasks")), so that every declaration
+        names the same field the same way."""
+        if ty.kind != T.STRUCT or not ty.name or not fields:
+            return ()
+        owner, name, rest = ty.name, None, []
+        current = ty
+        for i, f in enumerate(fields):
+            if current.kind != T.STRUCT or not current.name:
+                rest = list(fields[i:])
+                break
+            found = self.index.field(current.name, f)
+            if found is None:
+                rest = list(fields[i:])
+                break
+            shape, owner = found
+            name = f
+            current = self.index.resolve(shape.ty)
+        if name is None:
+            return ("field", ty.name) + tuple(fields)
+        return ("field", owner, name) + tuple(rest)
 
     # -- mutexes -------------------------------------------------------------------------------
     def note_mutex(self, key, operand: Node) -> None:
@@ -345,6 +367,9 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
             out.append(F.LoopEscape(span, what, target, target_uid, (), uses))
         return out
 
+    def innermost_region_at(self, offset: int) -> int:
+        return self.innermost_region(offset)
+
     def innermost_region(self, offset: int) -> int:
         best, best_len = 0, None
         for r in self.regions.values():
@@ -418,6 +443,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
             if rel is not None:
                 joins.add((kind, rel))
         s.joins = frozenset(joins)
+        s.drains = frozenset(self.drains)
         s.pool_returns = frozenset(r for r in (self.to_rel(k) for k in self.returned_to_pool) if r is not None)
         s.returns_checkout = self.returns_checkout
         s.returns_new_runtime = self.returns_new_runtime

@@ -110,7 +110,8 @@ class EvaluateMixin:
                 return EI(ty, origin=F.ORIGIN_CHECKOUT, origin_note=f"taken from {base.pool}", pool=base.pool)
             if ty.kind == T.UNKNOWN:
                 ty = base.ty
-            return EI(ty, keys=base.keys, srcs=base.srcs, path=base.path)
+            keys = base.keys or (base.latent if ty.holds_values else frozenset())
+            return EI(ty, keys=keys, srcs=base.srcs, path=base.path)
         if kind == "composite_literal":
             return self.ei_composite(node)
         if kind == "func_literal":
@@ -374,6 +375,8 @@ class EvaluateMixin:
                 if rt.ty.kind == T.RUNTIME:
                     keys = keys | {self.key_of(rt, args[0])}
             infos = tuple(EI(t, keys=keys if t.is_value else frozenset(), srcs=base.srcs if t.is_value else frozenset()) for t in m.results)
+            if name == "Export":  # exported data can still hold Values of the runtime (asserted back later)
+                return EI(T.T_PLAIN, latent=keys, callee=callee)
             if len(infos) == 1:
                 return EI(infos[0].ty, keys=infos[0].keys, srcs=infos[0].srcs, callee=callee)
             return EI(T.T_UNKNOWN, multi=infos, callee=callee)

@@ -243,6 +243,7 @@ class FuncSummary:
     drains_funcs: bool = False  # runs funcs received from a channel: an owner loop
     param_signals: dict[int, frozenset] = field(default_factory=dict)  # signals of the goroutine running param i
     joins: frozenset = frozenset()  # signals it waits for (wg.Wait in a Wait method)
+    drains: frozenset = frozenset()  # channels of funcs it receives and calls: an owner loop's queue
 
     def fingerprint(self) -> tuple:
         return (
@@ -260,6 +261,7 @@ class FuncSummary:
             self.drains_funcs,
             tuple(sorted(self.param_signals.items())),
             tuple(sorted(self.joins)),
+            tuple(sorted(self.drains)),
         )
 
 

@@ -36,13 +36,14 @@ class State:
     armed: dict = field(default_factory=dict)  # runtime key -> (handle, Interrupt span): a watchdog
     globals: dict = field(default_factory=dict)  # runtime key -> ((name, span), ...)
     started: frozenset = frozenset()  # loop keys Start()ed
+    ran_armed: frozenset = frozenset()  # runtime keys that ran JS while a watchdog was armed
     cb_calls: dict = field(default_factory=dict)  # k6 callback binding uid -> possible call counts
     defers: tuple = ()  # (call node, region uid) of the current frame, in order
     dead: bool = False
 
     def copy(self) -> "State":
         return State(dict(self.running), dict(self.held), dict(self.pending), dict(self.armed),
-                     dict(self.globals), self.started, dict(self.cb_calls), self.defers, self.dead)
+                     dict(self.globals), self.started, self.ran_armed, dict(self.cb_calls), self.defers, self.dead)
 
 
 def merge(states: list[State]) -> State:
@@ -65,6 +66,7 @@ def merge(states: list[State]) -> State:
             mine.update(dict(v))
             out.globals[k] = tuple(mine.items())
         out.started = out.started | s.started
+        out.ran_armed = out.ran_armed | s.ran_armed
         for k in set(out.cb_calls) | set(s.cb_calls):
             out.cb_calls[k] = out.cb_calls.get(k, frozenset({0})) | s.cb_calls.get(k, frozenset({0}))
         if len(s.defers) > len(out.defers):
@@ -164,11 +166,12 @@ class FlowMixin:
             uid = region.parent
         return False
 
-    def in_loop_callback(self) -> bool:
+    def in_loop_callback(self, async_only: bool = False) -> bool:
         uid = self.region_now
+        kinds = {F.CTX_LOOP} if async_only else {F.CTX_LOOP, "loop-run"}
         while uid is not None and uid >= 0:
             region = self.regions[uid]
-            if region.kinds() & {F.CTX_LOOP, "loop-run"}:
+            if region.kinds() & kinds:
                 return True
             if region.kinds() & F.OFF_OWNER_CONTEXTS:
                 return False
@@ -406,12 +409,19 @@ class FlowMixin:
                     if frame.kind == "decl" and self.is_runtime_param(touch.key) and not touch.via_value:
                         continue  # handing a caller's runtime on: the summary lets each caller judge
                     self.add_conflict(uid, touch.key, "exit", span, "", frame.region)
-        # a long-lived runtime interrupted here and not cleared: the next user fails at once
+        # a long-lived runtime whose script ran under a watchdog here, and may be left interrupted:
+        # the next user fails at once. (An Interrupt that aborts for good — a Stop method, an error
+        # thrown from Go — runs no script under it and is not reported.)
         for key, (handle, ispan) in list(state.armed.items()) + [(k, (None, v)) for k, v in state.pending.items()]:
             info = self.key_info(key)
-            if info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG) and frame.kind == "decl":
+            if info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG) and frame.kind == "decl" and key in state.ran_armed:
                 self.interrupt_leaks.append((key, ispan, span, None))
         self.check_k6_callbacks(state, span)
+
+    def chan_canonical_of_path(self, path) -> tuple:
+        from .bindings import EI
+
+        return self.chan_canonical(EI(path=path))
 
     def is_runtime_param(self, key: tuple) -> bool:
         """A runtime (not a Value) the declaration received as a parameter."""
@@ -558,7 +568,7 @@ class FlowMixin:
             k = self.key_of(info, source)
             if self.key_info(k).origin == F.ORIGIN_LOOP:
                 loop_keys.add(k)
-        if loop_keys and self.in_loop_callback():
+        if loop_keys and self.in_loop_callback(async_only=True):
             if b is None or not self.region_within(b.region, self.region_now):
                 self.loop_escapes.append((self.rel(node), text(node), text(target), b.uid if b is not None else -1, loop_keys, self.region_now))
         if b is None:
@@ -582,10 +592,13 @@ class FlowMixin:
         elem = cinfo.ty.elem if cinfo.ty.kind == T.CHAN and cinfo.ty.elem is not None else T.T_UNKNOWN
         if self.holds_runtime(elem) and (vinfo.ty.kind == T.RUNTIME or self.holds_runtime(vinfo.ty)):
             return self.pool_return(self.key_of(vinfo, value), node, f"{text(ch)} <- {text(value)}", state)
+        if self.chan_canonical(cinfo) in self.index.owner_chans and (value.type == "func_literal" or self.regions_of(value) or
+                                                                     (vinfo.ty.kind == T.FUNC)):
+            return self.callback(value, F.CTX_ONOWNER, node, state)  # queued for the owner loop
         ckey = ("ch", self.key_of(cinfo, ch))
         self.frame.flow.signals.add(ckey)
         state = self.cancel_watchdogs(ckey, state)
-        if self.in_loop_callback() and (vinfo.ty.kind == T.RUNTIME or vinfo.keys):
+        if self.in_loop_callback(async_only=True) and (vinfo.ty.kind == T.RUNTIME or vinfo.keys):
             keys = {k for k in vinfo.keys if self.key_info(k).origin == F.ORIGIN_LOOP}
             if vinfo.ty.kind == T.RUNTIME and self.key_info(self.key_of(vinfo, value)).origin == F.ORIGIN_LOOP:
                 keys.add(self.key_of(vinfo, value))
@@ -709,6 +722,9 @@ class FlowMixin:
         for i, a in enumerate(args):
             if i in skip:
                 continue
+            if a.type == "func_literal" and self.takes_runtime(a):
+                state = self.callback(a, F.CTX_ONOWNER, node, state)  # a scheduler hands it its runtime
+                continue
             if a.type == "func_literal" or self.regions_of(a):
                 state = self.callback(a, F.CTX_SYNC if not self.is_parallel_test(a) else F.CTX_MULTI, node, state,
                                       multi=self.is_parallel_test(a))
@@ -763,6 +779,10 @@ class FlowMixin:
                 for k in b.keys:
                     self.touch(k, node, "call", text(node), state)
                 return state
+            if b.recv_chan is not None and kind in (T.FUNC, T.UNKNOWN):
+                canon = self.chan_canonical_of_path(b.recv_chan)
+                if canon:
+                    self.drains.add(canon)  # calls funcs received from a channel: an owner loop
             if b.funcs:
                 for uid in b.funcs:
                     state = self.inline(uid, state)
@@ -895,6 +915,9 @@ class FlowMixin:
         kind = "js" if (m is not None and m.runs_js) else "call"
         if key in state.pending and kind == "js" and self.key_info(key).origin not in F.LOCAL_ORIGINS | {F.ORIGIN_PARAM}:
             self.interrupt_leaks.append((key, state.pending[key], self.rel(node), "use"))
+        if kind == "js" and key in state.armed and key not in state.ran_armed:
+            state = state.copy()
+            state.ran_armed = state.ran_armed | {key}
         self.touch(key, node, kind, text(node), state)
         if m is None:
             return state
@@ -1103,6 +1126,10 @@ class FlowMixin:
             return b.region if b is not None else -1
         if key and key[0] == "implicit":
             return key[1]
+        if key and key[0] == "valof" and len(key) > 3 and key[1] == "site":
+            return self.innermost_region_at(key[2])  # a Value made by this expression, here
+        if key and key[0] == "site":
+            return self.innermost_region_at(key[1][0])
         return -1
 
     def spawn_named(self, shape, recv: Node | None, args: list[Node], site: Node, state: State, ctx: str,

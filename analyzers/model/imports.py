@@ -36,6 +36,8 @@ def role_of(path: str, config: api.EngineConfig) -> str:
         return api.ROLE_K6_PROMISES
     if path in api.REQUIRE_PATHS:
         return api.ROLE_REQUIRE
+    if path.startswith("go.k6.io/k6") and path.endswith(api.K6_TASKQUEUE_SUFFIX):
+        return api.ROLE_K6_TASKQUEUE
     return api.STD_ROLES.get(path, "")
 
 

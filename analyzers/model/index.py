@@ -263,6 +263,17 @@ class PackageIndex:
     def summary(self, key: str) -> FuncSummary | None:
         return self.summaries.get(key)
 
+    @property
+    def owner_chans(self) -> frozenset:
+        """Channels of funcs that some function of the package receives from and calls: the
+        queues of hand-made owner loops. Funcs sent on them run on the owner."""
+        cached = self.__dict__.get("_owner_chans")
+        if cached is None or cached[0] is not self.summaries:
+            chans = frozenset(c for s in self.summaries.values() for c in s.drains)
+            self.__dict__["_owner_chans"] = (self.summaries, chans)
+            return chans
+        return cached[1]
+
     def shape_fingerprint(self) -> str:
         """Changes when a shape that other declarations read changes (not on body edits)."""
         h = hashlib.blake2b(digest_size=12)

@@ -162,6 +162,18 @@ class ResolveMixin:
         lhs = list(left.named_children) if left is not None else []
         rhs = list(right.named_children) if right is not None else []
         self.define_from(lhs, rhs, redeclare=True)
+        if len(rhs) == 1:
+            self.note_received(lhs[:1], rhs[0])
+
+    def note_received(self, lhs: list[Node], rhs: Node | None) -> None:
+        """``fn := <-ch``: remember the channel, so that calling fn marks ch as drained by an owner loop."""
+        if not lhs or rhs is None or lhs[0].type != "identifier":
+            return
+        if rhs.type == "unary_expression" and rhs.children and rhs.children[0].type == "<-":
+            b = self.lookup(text(lhs[0]))
+            chan = self.ei(rhs.child_by_field_name("operand"))
+            if b is not None and chan.path is not None:
+                b.recv_chan = chan.path
 
     def define_from(self, lhs: list[Node], rhs: list[Node], redeclare: bool, declared: T.Ty | None = None) -> None:
         """Define names ``lhs`` from expressions ``rhs`` (``a, b := f()`` or ``x := y``)."""
@@ -286,6 +298,8 @@ class ResolveMixin:
             b = self.new_binding(text(n), "local", n, ty, self.region_stack[-1])
             if src is not None:
                 b.const = src.const
+                if src.ty.kind == T.CHAN and src.path is not None:
+                    b.recv_chan = src.path  # for fn := range ch
             if src is not None and (i == len(names) - 1 or (src.ty.kind == T.CHAN)) and ty.kind != T.PLAIN:
                 self.flow_into(b, src)
                 if src.ty.kind == T.CHAN and (ty.kind == T.RUNTIME or self.holds_runtime(ty)):
@@ -334,6 +348,7 @@ class ResolveMixin:
         lhs = list(left.named_children)
         if defines:
             self.define_from(lhs, [right] if right is not None else [], redeclare=True)
+            self.note_received(lhs[:1], right)
         else:
             for n in lhs:
                 self.visit(n)
@@ -388,9 +403,13 @@ class ResolveMixin:
                         self.regions[r].label = self.regions[r].label or root.name
 
     def r_send_statement(self, node: Node) -> None:
-        self.visit_children(node)
         ch = node.child_by_field_name("channel")
         value = node.child_by_field_name("value")
+        if ch is not None and value is not None and value.type == "func_literal":
+            self.visit(ch)
+            if self.chan_canonical(self.ei(ch)) in self.index.owner_chans:
+                self.pending_ctx.setdefault(value.id, []).append((F.CTX_ONOWNER, self.rel(node), None, None))
+        self.visit_children(node)
         if ch is None or value is None:
             return
         root = self.root_binding(ch)
@@ -462,6 +481,19 @@ class ResolveMixin:
             else:
                 return None
         return None
+
+    def chan_canonical(self, info) -> tuple:
+        """A channel's declaration-independent name (for owner-loop channels)."""
+        path = info.path
+        if path is None:
+            return ()
+        if path[0] == "pkg":
+            return tuple(path)
+        if path[0] == "b":
+            b = self.bindings.get(path[1])
+            if b is not None and len(path) > 2:
+                return self.field_canonical(b.ty, list(path[2:]))
+        return ()
 
     def holds_runtime(self, ty: T.Ty) -> bool:
         ty = self.index.resolve(ty)

@@ -21,6 +21,7 @@ VU = "vu"  # k6 modules.VU
 K6CB = "k6cb"  # the func returned by vu.RegisterCallback()
 RESOLVER = "resolver"  # resolve/reject of promises.New(vu): safe anywhere; args are evaluated there
 PROMISE_FN = "promise-fn"  # resolve/reject of Runtime.NewPromise: owner-only
+TASKQUEUE = "taskqueue"  # k6 taskqueue.TaskQueue: Queue(f) runs f on the VU's loop
 
 # Go concurrency kinds.
 MUTEX = "mutex"  # sync.Mutex
