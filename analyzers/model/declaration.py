@@ -427,7 +427,8 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                     s.spawns_touching[rel] = t.kind
         for i, calls in self.param_calls.items():
             ctxs = {c for c, _ in calls}
-            s.spawn_params[i] = "go" if "go" in ctxs else ("onowner" if "onowner" in ctxs else "sync")
+            s.spawn_params[i] = ("go" if "go" in ctxs else "onowner" if "onowner" in ctxs else
+                                 "sync" if "sync" in ctxs else "stored")
             sigs = set()
             for c, region in calls:
                 if c == "go" and region in self.flows:
@@ -437,6 +438,12 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                             sigs.add((kind, rel))
             if sigs:
                 s.param_signals[i] = frozenset(sigs)
+        # func parameters never called but kept (appended to a job list, stored in a field): they
+        # run later, somewhere else — not inline in the caller
+        for p in self.regions[0].params:
+            if p.kind == "param" and p.ty.kind == T.FUNC and p.param_index not in s.spawn_params:
+                if any(uid == p.uid and span != p.span for span, uid in self.refs.items()):
+                    s.spawn_params[p.param_index] = "stored"
         joins = set()
         for kind, key in self.joins_done:
             rel = self.to_rel(key) if isinstance(key, tuple) else None

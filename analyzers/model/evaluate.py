@@ -214,15 +214,16 @@ class EvaluateMixin:
         fields = []
         origin = ""
         const = True
+        positional = list(self.index.types[ty.name].fields) if ty.kind == T.STRUCT and ty.name in self.index.types else []
         if body is not None:
-            for el in body.named_children:
+            for n, el in enumerate(body.named_children):
                 if el.type == "keyed_element":
                     k = el.named_children[0] if el.named_children else None
                     v = el.named_children[-1] if len(el.named_children) > 1 else None
                     kname = text(k.named_children[0]) if k is not None and k.named_children else text(k)
                     vi = self.ei(v.named_children[0] if v is not None and v.type == "literal_element" and v.named_children else v)
                 else:
-                    kname = ""
+                    kname = positional[n] if n < len(positional) else ""
                     vi = self.ei(el.named_children[0] if el.type == "literal_element" and el.named_children else el)
                 keys |= vi.keys
                 srcs |= vi.srcs

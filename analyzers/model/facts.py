@@ -131,6 +131,7 @@ class Conflict:
     other_what: str = ""
     other_region: int = -1
     early_exit: Span | None = None  # for pool returns: the path that skipped the join
+    other_kind: str = ""  # the kind of the concurrent touch ("pass" = handed to unknown code)
 
 
 @dataclass

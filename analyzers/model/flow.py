@@ -418,6 +418,30 @@ class FlowMixin:
                 self.interrupt_leaks.append((key, ispan, span, None))
         self.check_k6_callbacks(state, span)
 
+    def queued_struct(self, value: Node, vinfo, node: Node, state: State) -> State:
+        """``queue <- &req{fn, done}``: the funcs it carries run on the owner loop."""
+        inner = value
+        while inner.type in ("unary_expression", "parenthesized_expression"):
+            inner = inner.child_by_field_name("operand") or (inner.named_children[0] if inner.named_children else inner)
+            if inner is value:
+                break
+        if inner.type == "composite_literal":
+            body = inner.child_by_field_name("body")
+            for el in body.named_children if body is not None else ():
+                v = el.named_children[-1] if el.type == "keyed_element" and el.named_children else el
+                v = v.named_children[0] if v.type == "literal_element" and v.named_children else v
+                if v.type == "func_literal" or self.regions_of(v) or self.ei(v).ty.kind == T.FUNC:
+                    state = self.callback(v, F.CTX_ONOWNER, node, state)
+            return state
+        b = self.binding_at(value) if value.type == "identifier" else None
+        if b is not None:
+            for fi in b.fields.values():
+                for uid in fi.srcs:
+                    fb = self.bindings.get(uid)
+                    if fb is not None and fb.kind == "param" and fb.region == 0 and fb.ty.kind == T.FUNC:
+                        self.param_calls.setdefault(fb.param_index, set()).add(("onowner", self.frame.flow.region))
+        return state
+
     def chan_canonical_of_path(self, path) -> tuple:
         from .bindings import EI
 
@@ -592,9 +616,10 @@ class FlowMixin:
         elem = cinfo.ty.elem if cinfo.ty.kind == T.CHAN and cinfo.ty.elem is not None else T.T_UNKNOWN
         if self.holds_runtime(elem) and (vinfo.ty.kind == T.RUNTIME or self.holds_runtime(vinfo.ty)):
             return self.pool_return(self.key_of(vinfo, value), node, f"{text(ch)} <- {text(value)}", state)
-        if self.chan_canonical(cinfo) in self.index.owner_chans and (value.type == "func_literal" or self.regions_of(value) or
-                                                                     (vinfo.ty.kind == T.FUNC)):
-            return self.callback(value, F.CTX_ONOWNER, node, state)  # queued for the owner loop
+        if self.chan_canonical(cinfo) in self.index.owner_chans:
+            if value.type == "func_literal" or self.regions_of(value) or vinfo.ty.kind == T.FUNC:
+                return self.callback(value, F.CTX_ONOWNER, node, state)  # queued for the owner loop
+            return self.queued_struct(value, vinfo, node, state)
         ckey = ("ch", self.key_of(cinfo, ch))
         self.frame.flow.signals.add(ckey)
         state = self.cancel_watchdogs(ckey, state)
@@ -814,6 +839,8 @@ class FlowMixin:
             return "go"
         if kind in (F.CTX_LOOP, F.CTX_ONOWNER):
             return "onowner"
+        if kind == F.CTX_STORED:
+            return "stored"
         return "sync"
 
     # -- methods of the API table ----------------------------------------------------------------
@@ -876,6 +903,13 @@ class FlowMixin:
                 self.stores.append(F.Store(self.rel(node), text(operand), "pkg", tuple(sorted(info.keys, key=repr)), text(args[1]), self.region_now))
             return state
         if bty.kind == T.STRUCT and bty.name:
+            rb = self.binding_at(operand) if operand.type == "identifier" else None
+            if rb is not None and rb.recv_chan is not None:
+                found = self.index.field(bty.name, name)
+                if found is not None and self.index.resolve(found[0].ty).kind == T.FUNC:
+                    canon = self.chan_canonical_of_path(rb.recv_chan)
+                    if canon:
+                        self.drains.add(canon)  # req := <-queue; req.fn(vm): an owner loop
             shape = self.index.method(bty.name, name)
             if shape is not None:
                 return self.summary_call(shape, operand, node, args, state)
@@ -1010,7 +1044,8 @@ class FlowMixin:
         for i, a in enumerate(args):
             if a.type == "func_literal" or self.regions_of(a):
                 ctx = summary.spawn_params.get(i, F.CTX_SYNC) if summary is not None else F.CTX_SYNC
-                ctx = {"go": F.CTX_GO, "onowner": F.CTX_ONOWNER, "sync": F.CTX_SYNC, "loop": F.CTX_LOOP}.get(ctx, F.CTX_SYNC)
+                ctx = {"go": F.CTX_GO, "onowner": F.CTX_ONOWNER, "sync": F.CTX_SYNC, "loop": F.CTX_LOOP,
+                       "stored": F.CTX_STORED}.get(ctx, F.CTX_SYNC)
                 signals = set()
                 if summary is not None:
                     for kind, rel in summary.param_signals.get(i, ()):
@@ -1176,8 +1211,10 @@ class FlowMixin:
             if other == uid:
                 continue
             for t in self.spawns[other].touches:
-                if any(related(t.key, n.key) and not self.same_guard(t, n) for n in touches):
-                    self.add_conflict(other, t.key, "other-spawn", span, label, self.region_now)
+                hits = [n for n in touches if related(t.key, n.key) and not self.same_guard(t, n)]
+                if hits:
+                    strong = any(n.kind != "pass" for n in hits)
+                    self.add_conflict(other, t.key, "other-spawn", span, label, self.region_now, other_kind="call" if strong else "pass")
         # the new goroutine joins the footprint of the flow that starts it
         self.frame.flow.footprint.extend(touches)
         state = state.copy()
@@ -1322,15 +1359,15 @@ class FlowMixin:
         for uid in state.running:
             for st in self.spawns[uid].touches:
                 if related(st.key, key) and not self.same_guard(st, t):
-                    self.add_conflict(uid, st.key, "owner-use", span, what, self.region_now, early_exit=self.exit_span)
+                    self.add_conflict(uid, st.key, "owner-use", span, what, self.region_now, early_exit=self.exit_span, other_kind=kind)
                     break
 
-    def add_conflict(self, spawn: int, key, reason: str, other, other_what: str, region: int, early_exit=None) -> None:
+    def add_conflict(self, spawn: int, key, reason: str, other, other_what: str, region: int, early_exit=None, other_kind: str = "") -> None:
         sig = (spawn, key, reason, other)
         if sig in self.conflict_seen:
             return
         self.conflict_seen.add(sig)
-        self.conflicts.append(F.Conflict(spawn, key, reason, other, other_what, region, early_exit))
+        self.conflicts.append(F.Conflict(spawn, key, reason, other, other_what, region, early_exit, other_kind))
 
     def handover(self, value_args: list[Node], runtime_key, node: Node, state: State) -> None:
         for a in value_args:

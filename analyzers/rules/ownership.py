@@ -96,8 +96,8 @@ def shared_touchers(pkg: PackageView) -> dict:
                 continue
             for t in d.facts.touches:
                 region = d.facts.regions.get(t.region)
-                if region is None or region.off_owner or _under_callback(d, t.region):
-                    continue
+                if region is None or region.off_owner or _under_callback(d, t.region) or t.kind == "pass":
+                    continue  # (handing it to code we cannot see is no evidence of use)
                 info = d.facts.keys.get(t.key)
                 c = canonical(d, t.key)
                 if c and info is not None and info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG, F.ORIGIN_VALUE):
@@ -136,6 +136,12 @@ def _stories(pkg: PackageView) -> list[Story]:
             touches = [t for t in spawn.touches if _related(t.key, key)]
             if not touches:
                 continue
+            if all(t.kind == "pass" for t in touches):
+                # the goroutine only hands the runtime to code gojaguard cannot see: a finding
+                # needs a definite use on the other side
+                conflicts = [c for c in conflicts if c.reason in ("owner-use", "other-spawn") and c.other_kind not in ("", "pass")]
+                if not conflicts:
+                    continue
             reasons = {c.reason for c in conflicts}
             shared = is_shared(d, key)
             others = []
@@ -150,6 +156,7 @@ def _stories(pkg: PackageView) -> list[Story]:
                 evidence = [(dd, t) for dd, t in pool
                             if not (dd is d and (spawn.body >= 0 and _within(dd, t.region, spawn.body) or t.span[0] < spawn.span[0]))
                             and not (spawn.callee and dd.facts.name == spawn.callee)]
+                evidence = list({(id(dd), t.span): (dd, t) for dd, t in evidence}.values())
                 if not evidence:
                     continue
                 others = [pkg.related(dd, t.span, f"{t.what} uses it meanwhile ({dd.facts.name})") for dd, t in evidence[:3]]
