@@ -5,6 +5,7 @@ engine-paths = ["github.com/projectdiscovery/goja"]      # forks imported by pat
 owner-functions = ["sched.Do", "Loop.Schedule"]          # run their func arguments on the owner
 off-owner-functions = ["workers.Submit"]                 # run their func arguments on another goroutine
 exclude = ["**/generated/**"]
+file-time-budget = 10                                    # seconds per file; then it is skipped (0: no limit)
 
 [rules]
 GJ301 = "off"            # or "error" / "warning" / "information" / "hint"
@@ -33,7 +34,8 @@ from .model.api import EngineConfig
 
 CONFIG_NAME = ".gojaguard.toml"
 SEVERITY_VALUES = ("off", "error", "warning", "information", "hint")
-TOP_KEYS = ("engine-paths", "owner-functions", "off-owner-functions", "exclude", "rules")
+TOP_KEYS = ("engine-paths", "owner-functions", "off-owner-functions", "exclude", "file-time-budget", "rules")
+DEFAULT_FILE_TIME_BUDGET = 10.0  # seconds of analysis per file before it is reported as skipped
 
 
 class ConfigError(Exception):
@@ -51,6 +53,7 @@ class Config:
     rules: dict[str, str] = field(default_factory=dict)  # rule id -> severity or "off"
     exclude: tuple[str, ...] = ()
     path: str = ""  # the file it came from
+    file_time_budget: float = DEFAULT_FILE_TIME_BUDGET  # seconds; 0 = no limit
 
     def severity(self, rule_id: str, default: str) -> str:
         return self.rules.get(rule_id, default)
@@ -66,7 +69,7 @@ class Config:
         return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch("/" + rel, pat) for pat in self.exclude)
 
     def key(self) -> tuple:
-        return (self.engine.key(), tuple(sorted(self.rules.items())), self.exclude)
+        return (self.engine.key(), tuple(sorted(self.rules.items())), self.exclude, self.file_time_budget)
 
 
 def _line_of(text: str, key: str) -> int:
@@ -93,6 +96,8 @@ def from_mapping(data: dict, path: str = "", text: str = "") -> Config:
     off = _strings(data.get("off-owner-functions", []), "off-owner-functions", path, text)
     cfg.exclude = _strings(data.get("exclude", []), "exclude", path, text)
     cfg.engine = EngineConfig(engine_paths=engine_paths, owner_functions=frozenset(owner), off_owner_functions=frozenset(off))
+    if "file-time-budget" in data:
+        cfg.file_time_budget = time_budget(data["file-time-budget"], path, _line_of(text, "file-time-budget"))
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
         raise ConfigError("`rules` must be a table: [rules] GJ301 = \"off\"", path, _line_of(text, "rules"), "rules")
@@ -104,6 +109,13 @@ def from_mapping(data: dict, path: str = "", text: str = "") -> Config:
             raise ConfigError(f"rule `{rid}` must be one of {', '.join(SEVERITY_VALUES)}", path, _line_of(text, rid), rid)
         cfg.rules[rule.id] = value.lower()
     return cfg
+
+
+def time_budget(value, path: str = "", line: int = 0, key: str = "file-time-budget") -> float:
+    """A time budget in seconds: a number from 0 (no limit) to a day."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= 86400):
+        raise ConfigError(f"`{key}` must be a number of seconds from 0 (no limit) to 86400", path, line, key)
+    return float(value)
 
 
 def load(path: str | Path) -> Config:

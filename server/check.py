@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..analyzers import config as C
 from ..analyzers.config import Config
@@ -70,8 +70,9 @@ def _loc(doc: Document, path: str, start: int, end: int) -> Loc:
 _ENGINES: dict = {}
 
 
-def check_package(files: list[str], package_id: str, config: Config) -> tuple[list[Item], list[Loc], list[str], int]:
-    """Analyse one package (runs in a worker); returns items, syntax errors, problems, files read."""
+def check_package(files: list[str], package_id: str, config: Config, external=None) -> tuple:
+    """Analyse one package (runs in a worker); returns items, syntax errors, problems, files read,
+    and what the package exports to the rest of its module (import path, exports, imports)."""
     engine = _ENGINES.get(config.key())
     if engine is None:
         engine = _ENGINES[config.key()] = Engine(config)
@@ -83,7 +84,7 @@ def check_package(files: list[str], package_id: str, config: Config) -> tuple[li
                 docs[path] = Document(fh.read(), path)
         except OSError as exc:
             problems.append(f"{path}: cannot read: {exc.strerror}")
-    result = engine.analyze_package(docs, package_id)
+    result = engine.analyze_package(docs, package_id, external)
     items: list[Item] = []
     errors: list[Loc] = []
     for path, fr in result.files.items():
@@ -113,17 +114,19 @@ def check_package(files: list[str], package_id: str, config: Config) -> tuple[li
             items.append(Item(path, loc.line, loc.column, loc.end_line, loc.end_column, f.rule, f.name, f.severity,
                               f.message, related, fixes))
     problems += result.errors
-    return items, errors, problems, len(docs)
+    return items, errors, problems, len(docs), (result.import_path, result.exports, result.module_imports)
 
 
 def _run(args) -> tuple:
-    files, package_id, config = args
-    return check_package(files, package_id, config)
+    files, package_id, config, external = args
+    return check_package(files, package_id, config, external)
 
 
-def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_links: bool = False) -> Report:
+def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_links: bool = False,
+                file_time_budget: float | None = None) -> Report:
     """Check the packages under ``paths``. With ``config`` None, each package uses the nearest
-    .gojaguard.toml above its directory (a ConfigError propagates)."""
+    .gojaguard.toml above its directory (a ConfigError propagates). ``file_time_budget`` (seconds)
+    overrides the configurations' budget."""
     started = time.perf_counter()
     walk_config = config if config is not None else C.discover(paths[0] if paths else ".")
     disc = discover(paths, walk_config, follow_links)
@@ -133,11 +136,13 @@ def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_l
 
     def config_for(pkg: Package) -> Config:
         if config is not None:
-            return config
+            return config if file_time_budget is None else replace(config, file_time_budget=file_time_budget)
         found = C.find(pkg.dir)
         key = str(found) if found is not None else ""
         if key not in configs:
             configs[key] = C.load(found) if found is not None else C.Config()
+            if file_time_budget is not None:
+                configs[key] = replace(configs[key], file_time_budget=file_time_budget)
         return configs[key]
 
     if config is None:  # a package's own config may name engine paths (forks) the walk did not know
@@ -147,16 +152,27 @@ def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_l
         disc.packages += extra
         report.packages_skipped -= len(extra)
         report.packages_analysed += len(extra)
-    work = [(pkg.files, pkg.id, config_for(pkg)) for pkg in _largest_first(disc.packages)]
+    packages = _largest_first(disc.packages)
+    work = [(pkg.files, pkg.id, config_for(pkg), None) for pkg in packages]
     jobs = jobs or os.cpu_count() or 1
     jobs = max(1, min(jobs, len(work)))
     report.jobs = jobs
-    if jobs == 1:
-        results = [_run(w) for w in work]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_run, work, chunksize=1))
-    for items, errors, problems, nfiles in results:
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        run = (lambda ws: list(pool.map(_run, ws, chunksize=1))) if pool is not None else (lambda ws: [_run(w) for w in ws])
+        results = run(work)
+        # second round: packages that call into other packages of their module are analysed again
+        # with those packages' summaries (what their helpers do with callbacks, runtimes, Values)
+        exports = {imp: exp for *_, (imp, exp, _imports) in results if imp and exp is not None}
+        again = [i for i, r in enumerate(results) if any(p in exports for p in r[4][2])]
+        if again:
+            redo = [(work[i][0], work[i][1], work[i][2], {p: exports[p] for p in results[i][4][2] if p in exports}) for i in again]
+            for i, r in zip(again, run(redo)):
+                results[i] = r
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    for items, errors, problems, nfiles, _exports in results:
         report.items.extend(items)
         report.syntax_errors.extend(errors)
         report.problems.extend(problems)

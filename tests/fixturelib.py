@@ -36,6 +36,24 @@ def wants(path: Path) -> Counter:
     return out
 
 
+_MODULE_RESULT = None
+
+
+def module_findings() -> dict[str, Counter]:
+    """Findings of the whole fixture module, analysed as `gojaguard check` does (per-package
+    configs, both rounds of cross-package summaries): path -> Counter((line, rule))."""
+    global _MODULE_RESULT
+    if _MODULE_RESULT is None:
+        from gojaguard.server.check import check_paths
+
+        report = check_paths([str(FIXTURES)], None, jobs=1)
+        out: dict[str, Counter] = {}
+        for item in report.items:
+            out.setdefault(str(Path(item.path).resolve()), Counter())[(item.line, item.rule)] += 1
+        _MODULE_RESULT = (out, report.problems)
+    return _MODULE_RESULT
+
+
 def analyse_dir(d: Path, config: C.Config | None = None, engine: Engine | None = None):
     """Findings per file of the package(s) in one directory, as Counter((line, rule))."""
     config = config if config is not None else C.discover(d)

@@ -31,6 +31,7 @@ ROLE_K6_MODULES = "k6modules"
 ROLE_K6_PROMISES = "k6promises"
 ROLE_REQUIRE = "require"
 ROLE_K6_TASKQUEUE = "k6taskqueue"
+ROLE_MODULE = "module"  # another package of the module being checked: read through its summaries
 K6_TASKQUEUE_SUFFIX = "/js/taskqueue"  # go.k6.io/k6[/v2][/internal]/js/taskqueue
 
 STD_ROLES = {

@@ -56,6 +56,11 @@ class ContextMixin:
             operand = fn.child_by_field_name("operand")
             name = text(fn.child_by_field_name("field"))
             role = self.fctx.role(text(operand)) if operand is not None and operand.type == "identifier" and self.refs.get(self.rel(operand)) is None else ""
+            if role == api.ROLE_MODULE:
+                summary = self.index.summary(f"{self.fctx.path(text(operand))}#{name}")
+                if summary is not None:
+                    out += [(i, ctx, None, None) for i, ctx in summary.spawn_params.items()]
+                return out
             if role:
                 cb = api.STD_CALLBACKS.get((role, name))
                 if cb is not None:
@@ -140,10 +145,17 @@ class ContextMixin:
             if a.type == "func_literal" or (a.type == "identifier" and self.refs.get(self.rel(a))):
                 self.classify_literal(a, ctx, site)
 
-    def takes_runtime(self, lit: Node) -> bool:
+    def takes_runtime(self, node: Node) -> bool:
+        """A callback that takes a *goja.Runtime: a literal, or a func variable / parameter."""
         from .typeexpr import param_list
 
-        return any(t.kind == T.RUNTIME for _, t, _ in param_list(lit.child_by_field_name("parameters"), self.fctx))
+        if node.type == "func_literal":
+            return any(t.kind == T.RUNTIME for _, t, _ in param_list(node.child_by_field_name("parameters"), self.fctx))
+        if node.type == "identifier":
+            uid = self.refs.get(self.rel(node))
+            b = self.bindings.get(uid) if uid else None
+            return b is not None and b.ty.kind == T.FUNC and any(p.kind == T.RUNTIME for p in b.ty.params)
+        return False
 
     def callee_is_known(self, fn: Node) -> bool:
         """Whether gojaguard knows what a called function does with its callbacks."""
@@ -155,6 +167,8 @@ class ContextMixin:
             operand = fn.child_by_field_name("operand")
             if operand is not None and operand.type == "identifier" and self.refs.get(self.rel(operand)) is None:
                 role = self.fctx.role(text(operand))
+                if role == api.ROLE_MODULE:
+                    return self.index.func_shape(f"{self.fctx.path(text(operand))}#{text(fn.child_by_field_name('field'))}") is not None
                 return bool(role) and role not in ("", "testing")
             info = self.ei(operand) if operand is not None else None
             if info is None:

@@ -214,7 +214,8 @@ class EvaluateMixin:
         fields = []
         origin = ""
         const = True
-        positional = list(self.index.types[ty.name].fields) if ty.kind == T.STRUCT and ty.name in self.index.types else []
+        tshape = self.index.type_shape(ty.name) if ty.kind == T.STRUCT and ty.name else None
+        positional = list(tshape.fields) if tshape is not None else []
         if body is not None:
             for n, el in enumerate(body.named_children):
                 if el.type == "keyed_element":
@@ -326,6 +327,17 @@ class EvaluateMixin:
         return EI(T.T_UNKNOWN, multi=tuple(infos), callee=callee)
 
     def ei_package_call(self, role: str, name: str, args: list[Node], node: Node, callee: str) -> EI:
+        if role == api.ROLE_MODULE:  # a function (or type conversion) of another package of the module
+            pkg = callee.rsplit(".", 1)[0]
+            qualified = f"{self.fctx.path(pkg)}#{name}"
+            shape = self.index.func_shape(qualified)
+            if shape is not None:
+                return self.shape_result(shape, node, callee)
+            tshape = self.index.type_shape(qualified)
+            if tshape is not None and len(args) == 1:
+                inner = self.ei(args[0])
+                return EI(self.index.resolve(tshape.ty), keys=inner.keys, srcs=inner.srcs, path=inner.path)
+            return EI(T.T_UNKNOWN, callee=callee)
         converted = api.NAMED_TYPES.get((role, name))
         if converted is not None and len(args) == 1:  # goja.Value(v): a conversion
             inner = self.ei(args[0])

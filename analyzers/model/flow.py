@@ -442,6 +442,10 @@ class FlowMixin:
                         self.param_calls.setdefault(fb.param_index, set()).add(("onowner", self.frame.flow.region))
         return state
 
+    def is_func_param(self, node: Node) -> bool:
+        b = self.binding_at(node) if node.type == "identifier" else None
+        return b is not None and b.kind == "param" and b.region == 0 and b.ty.kind == T.FUNC
+
     def chan_canonical_of_path(self, path) -> tuple:
         from .bindings import EI
 
@@ -712,6 +716,10 @@ class FlowMixin:
             return (shape, None) if shape is not None else None
         if node.type == "selector_expression":
             operand = node.child_by_field_name("operand")
+            if operand is not None and operand.type == "identifier" and self.binding_at(operand) is None \
+                    and self.fctx.role(text(operand)) == api.ROLE_MODULE:
+                shape = self.index.func_shape(f"{self.fctx.path(text(operand))}#{text(node.child_by_field_name('field'))}")
+                return (shape, None) if shape is not None else None
             base = self.ei(operand)
             if base.ty.kind == T.STRUCT and base.ty.name:
                 shape = self.index.method(base.ty.name, text(node.child_by_field_name("field")))
@@ -720,6 +728,13 @@ class FlowMixin:
         return None
 
     def package_call(self, role: str, name: str, node: Node, args: list[Node], state: State) -> State:
+        if role == api.ROLE_MODULE:
+            fn = node.child_by_field_name("function")
+            pkg = text(fn.child_by_field_name("operand"))
+            shape = self.index.func_shape(f"{self.fctx.path(pkg)}#{name}")
+            if shape is not None:
+                return self.summary_call(shape, None, node, args, state)
+            return self.unknown_call(node, args, state)
         cb = api.STD_CALLBACKS.get((role, name))
         if cb is not None and cb.arg < len(args):
             self.last_spawn = None
@@ -747,7 +762,7 @@ class FlowMixin:
         for i, a in enumerate(args):
             if i in skip:
                 continue
-            if a.type == "func_literal" and self.takes_runtime(a):
+            if self.takes_runtime(a):
                 state = self.callback(a, F.CTX_ONOWNER, node, state)  # a scheduler hands it its runtime
                 continue
             if a.type == "func_literal" or self.regions_of(a):
@@ -1042,7 +1057,7 @@ class FlowMixin:
         summary = self.index.summary(shape.key)
         self.callees.add(shape.key)
         for i, a in enumerate(args):
-            if a.type == "func_literal" or self.regions_of(a):
+            if a.type == "func_literal" or self.regions_of(a) or self.is_func_param(a):
                 ctx = summary.spawn_params.get(i, F.CTX_SYNC) if summary is not None else F.CTX_SYNC
                 ctx = {"go": F.CTX_GO, "onowner": F.CTX_ONOWNER, "sync": F.CTX_SYNC, "loop": F.CTX_LOOP,
                        "stored": F.CTX_STORED}.get(ctx, F.CTX_SYNC)

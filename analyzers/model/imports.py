@@ -58,6 +58,8 @@ class FileContext:
     imports: list[Import] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)  # local name -> role
     dot_roles: tuple[str, ...] = ()  # roles imported with "."
+    paths: dict[str, str] = field(default_factory=dict)  # local name -> import path
+    module: str = ""  # the module path of the file's module
 
     @property
     def uses_engine(self) -> bool:
@@ -66,8 +68,12 @@ class FileContext:
     def role(self, name: str) -> str:
         return self.roles.get(name, "")
 
+    def path(self, name: str) -> str:
+        return self.paths.get(name, "")
+
     def key(self) -> tuple:
-        return (self.package, tuple(sorted(self.roles.items())), self.dot_roles)
+        return (self.package, tuple(sorted(self.roles.items())), self.dot_roles, self.module,
+                tuple(sorted((k, v) for k, v in self.paths.items() if self.roles.get(k) == api.ROLE_MODULE)))
 
 
 def _string_content(node: Node) -> str:
@@ -75,8 +81,8 @@ def _string_content(node: Node) -> str:
     return text[1:-1] if len(text) >= 2 else text
 
 
-def file_context(root: Node, config: api.EngineConfig) -> FileContext:
-    ctx = FileContext()
+def file_context(root: Node, config: api.EngineConfig, module: str = "") -> FileContext:
+    ctx = FileContext(module=module)
     for node in root.named_children:
         if node.type == "package_clause":
             if node.named_children:
@@ -96,7 +102,10 @@ def file_context(root: Node, config: api.EngineConfig) -> FileContext:
                 name_node = spec.child_by_field_name("name")
                 name = name_node.text.decode("utf-8", "replace") if name_node is not None else default_name(path)
                 role = role_of(path, config)
+                if not role and module and (path == module or path.startswith(module + "/")):
+                    role = api.ROLE_MODULE
                 ctx.imports.append(Import(name, path, role, spec.start_byte, spec.end_byte))
+                ctx.paths[name] = path
                 if name == ".":
                     if role:
                         ctx.dot_roles += (role,)

@@ -48,10 +48,12 @@ class FuncShape:
     path: str = ""
     decl_start: int = 0
     is_handler: bool = False  # func(http.ResponseWriter, *http.Request)
+    qualifier: str = ""  # the import path, for a function of another package of the module
 
     @property
     def key(self) -> str:
-        return f"{self.recv}.{self.name}" if self.recv else self.name
+        base = f"{self.recv}.{self.name}" if self.recv else self.name
+        return f"{self.qualifier}#{base}" if self.qualifier else base
 
 
 @dataclass
@@ -188,6 +190,61 @@ def initializer_type(expr: Node, fctx: FileContext) -> tuple[T.Ty, str]:
 
 
 @dataclass
+class ExternalPackage:
+    """What one package of the module exports to the others: shapes and summaries, with its own
+    type names qualified by its import path (``path#Name``)."""
+
+    path: str
+    types: dict[str, TypeShape] = field(default_factory=dict)
+    funcs: dict[str, FuncShape] = field(default_factory=dict)
+    summaries: dict[str, FuncSummary] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        h = hashlib.blake2b(digest_size=12)
+        for k in sorted(self.summaries):
+            h.update(repr((k, self.summaries[k].fingerprint())).encode())
+        for k in sorted(self.types):
+            h.update(repr((k, self.types[k].ty, sorted((n, f.ty) for n, f in self.types[k].fields.items()))).encode())
+        for k in sorted(self.funcs):
+            h.update(repr((k, self.funcs[k].params, self.funcs[k].results)).encode())
+        return h.hexdigest()
+
+
+def _qualify(ty: T.Ty, path: str, local: set) -> T.Ty:
+    if ty.kind == T.STRUCT and ty.name and "#" not in ty.name and ty.name in local:
+        return T.Ty(T.STRUCT, name=f"{path}#{ty.name}")
+    if ty.elem is not None or ty.params or ty.results:
+        return T.Ty(ty.kind, elem=_qualify(ty.elem, path, local) if ty.elem is not None else None, name=ty.name,
+                    params=tuple(_qualify(p, path, local) for p in ty.params),
+                    results=tuple(_qualify(r, path, local) for r in ty.results))
+    return ty
+
+
+def _qualify_key(key: tuple, path: str) -> tuple:
+    if key and key[0] in ("pkg", "pkgval") and len(key) > 1 and "#" not in str(key[1]):
+        return (key[0], f"{path}#{key[1]}") + tuple(key[2:])
+    return key
+
+
+def _qualify_summary(s: FuncSummary, path: str) -> FuncSummary:
+    """A summary as another package reads it: its package variables named by its import path."""
+    from dataclasses import replace
+
+    q = lambda k: _qualify_key(k, path)  # noqa: E731
+    return replace(
+        s,
+        touches={q(k): v for k, v in s.touches.items()},
+        spawns_touching={q(k): v for k, v in s.spawns_touching.items()},
+        pool_returns=frozenset(q(k) for k in s.pool_returns),
+        clears_interrupt=frozenset(q(k) for k in s.clears_interrupt),
+        resets_globals=frozenset(q(k) for k in s.resets_globals),
+        signals=frozenset((kind, q(k)) for kind, k in s.signals),
+        param_signals={i: frozenset((kind, q(k)) for kind, k in sig) for i, sig in s.param_signals.items()},
+        joins=frozenset((kind, q(k)) for kind, k in s.joins),
+    )
+
+
+@dataclass
 class PackageIndex:
     """Shapes of all declarations of one package, plus function summaries."""
 
@@ -195,6 +252,37 @@ class PackageIndex:
     funcs: dict[str, FuncShape] = field(default_factory=dict)  # key: "Name" or "Recv.Name"
     vars: dict[str, VarShape] = field(default_factory=dict)
     summaries: dict[str, FuncSummary] = field(default_factory=dict)
+    external: dict[str, ExternalPackage] = field(default_factory=dict)  # import path -> its exports
+
+    # -- other packages of the module -------------------------------------------------------------
+    def type_shape(self, name: str) -> TypeShape | None:
+        if "#" in name:
+            path, local = name.rsplit("#", 1)
+            ext = self.external.get(path)
+            return ext.types.get(local) if ext is not None else None
+        return self.types.get(name)
+
+    def func_shape(self, key: str) -> FuncShape | None:
+        if "#" in key:
+            path, local = key.rsplit("#", 1)
+            ext = self.external.get(path)
+            return ext.funcs.get(local) if ext is not None else None
+        return self.funcs.get(key)
+
+    def export(self, path: str) -> ExternalPackage:
+        """This package as other packages of the module see it."""
+        local = set(self.types)
+        ext = ExternalPackage(path)
+        for name, t in self.types.items():
+            ext.types[name] = TypeShape(name, _qualify(t.ty, path, local),
+                                        {n: FieldShape(n, _qualify(f.ty, path, local), f.span, f.embedded) for n, f in t.fields.items()})
+        for key, f in self.funcs.items():
+            ext.funcs[key] = FuncShape(f.name, f"{path}#{f.recv}" if f.recv else "", [(n, _qualify(t, path, local)) for n, t in f.params],
+                                       tuple(_qualify(r, path, local) for r in f.results), f.name_span, is_handler=f.is_handler, qualifier=path)
+            # a method's key in its own package is "Recv.Name"; callers look it up as "path#Recv.Name"
+            ext.funcs[key].recv = f.recv
+        ext.summaries = {k: _qualify_summary(v, path) for k, v in self.summaries.items()}
+        return ext
 
     def add(self, shape: DeclShape, path: str, decl_start: int) -> None:
         for t in shape.types:
@@ -211,7 +299,7 @@ class PackageIndex:
     def resolve(self, ty: T.Ty, depth: int = 0) -> T.Ty:
         """Follow local named types to their underlying type (``type Listeners []goja.Value``)."""
         if ty.kind == T.STRUCT and ty.name and depth < 8:
-            shape = self.types.get(ty.name)
+            shape = self.type_shape(ty.name)
             if shape is not None and shape.ty.kind != T.STRUCT:
                 return self.resolve(shape.ty, depth + 1)
         if ty.kind in T.CONTAINERS and ty.elem is not None and depth < 8:
@@ -222,7 +310,7 @@ class PackageIndex:
 
     def field(self, struct: str, name: str, depth: int = 0) -> tuple[FieldShape, str] | None:
         """A field of a struct, following embedded structs; returns (field, owning struct)."""
-        shape = self.types.get(struct)
+        shape = self.type_shape(struct)
         if shape is None or depth > 4:
             return None
         if name in shape.fields:
@@ -236,7 +324,7 @@ class PackageIndex:
 
     def embedded_runtime(self, struct: str) -> str:
         """Name of an embedded ``*goja.Runtime`` field, whose methods the struct promotes."""
-        shape = self.types.get(struct)
+        shape = self.type_shape(struct)
         if shape is None:
             return ""
         for f in shape.fields.values():
@@ -246,21 +334,29 @@ class PackageIndex:
 
     def holds_runtime(self, struct: str, depth: int = 0) -> bool:
         """Whether a struct (a wrapper) has a runtime among its fields, directly or nested."""
-        shape = self.types.get(struct)
+        shape = self.type_shape(struct)
         if shape is None or depth > 4:
             return False
         for f in shape.fields.values():
             ty = self.resolve(f.ty)
-            if ty.kind == T.RUNTIME or ty.kind == T.LOOP:
+            if ty.kind == T.RUNTIME:  # (an event loop is made to be shared: it does not count)
                 return True
             if ty.kind == T.STRUCT and ty.name and ty.name != struct and self.holds_runtime(ty.name, depth + 1):
                 return True
         return False
 
     def method(self, recv: str, name: str) -> FuncShape | None:
+        if "#" in recv:
+            path, local = recv.rsplit("#", 1)
+            ext = self.external.get(path)
+            return ext.funcs.get(f"{local}.{name}") if ext is not None else None
         return self.funcs.get(f"{recv}.{name}")
 
     def summary(self, key: str) -> FuncSummary | None:
+        if "#" in key:
+            path, local = key.rsplit("#", 1)
+            ext = self.external.get(path)
+            return ext.summaries.get(local) if ext is not None else None
         return self.summaries.get(key)
 
     @property
@@ -286,4 +382,6 @@ class PackageIndex:
         for name in sorted(self.vars):
             v = self.vars[name]
             h.update(repr((name, v.ty, v.init)).encode())
+        for path in sorted(self.external):
+            h.update(f"{path}:{self.external[path].fingerprint()}".encode())
         return h.hexdigest()

@@ -26,6 +26,8 @@ def type_of(node: Node | None, fctx: FileContext) -> T.Ty:
         pkg = text(node.child_by_field_name("package"))
         name = text(node.child_by_field_name("name"))
         role = fctx.role(pkg)
+        if role == api.ROLE_MODULE:  # a type of another package of this module: named by its path
+            return T.Ty(T.STRUCT, name=f"{fctx.path(pkg)}#{name}")
         return api.NAMED_TYPES.get((role, name), T.T_PLAIN if role else T.T_UNKNOWN)
     if kind == "type_identifier":
         name = text(node)
