@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-config", action="store_true", help="ignore .gojaguard.toml files")
     check.add_argument("--select", metavar="IDS", help="report only these rules (comma-separated IDs)")
     check.add_argument("--follow-links", action="store_true", help="follow directory symlinks")
+    check.add_argument("--file-time-budget", type=float, metavar="SECONDS",
+                       help="analysis time per file before it is reported as skipped (default: the config's "
+                            "file-time-budget, else 10; 0 = no limit)")
     check.add_argument("--no-related", action="store_true", help="text format: omit the related locations")
     check.add_argument("--quiet", "-q", action="store_true", help="text format: omit the summary line")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
@@ -140,7 +143,14 @@ def cmd_check(args) -> int:
         if not os.path.exists(p):
             print(f"gojaguard: error: {p}: no such file or directory", file=sys.stderr)
             return 2
-    report = check_paths(args.paths, config, jobs=args.jobs, follow_links=args.follow_links)
+    if args.file_time_budget is not None:
+        try:
+            C.time_budget(args.file_time_budget, key="--file-time-budget")
+        except C.ConfigError as exc:
+            print(f"gojaguard: error: {exc}", file=sys.stderr)
+            return 2
+    report = check_paths(args.paths, config, jobs=args.jobs, follow_links=args.follow_links,
+                         file_time_budget=args.file_time_budget)
     root = os.getcwd()
     fmt = FORMATTERS[args.format]
     if args.format == "text":

@@ -1,7 +1,7 @@
 """Editor settings (initializationOptions, workspace/configuration) -> the engine's Config.
 
 The client sends ``{rules, diagnosticsDelay, enginePaths, ownerFunctions, offOwnerFunctions,
-exclude, locale}`` (the VS Code extension's shape; other clients may send a subset). They apply
+exclude, fileTimeBudget, locale}`` (the VS Code extension's shape; other clients may send a subset). They apply
 on top of the nearest ``.gojaguard.toml``: rule severities override it, lists extend it.
 """
 
@@ -25,6 +25,7 @@ class Settings:
     off_owner_functions: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     locale: str = ""
+    file_time_budget: float | None = None  # seconds; None: the .gojaguard.toml's (or the default)
     problems: list[str] = field(default_factory=list)  # what was ignored, for the log
 
 
@@ -64,6 +65,12 @@ def parse(raw, base: Settings | None = None) -> Settings:
                       ("offOwnerFunctions", "off_owner_functions"), ("exclude", "exclude")):
         if key in raw:
             setattr(s, attr, _strings(raw[key]))
+    budget = raw.get("fileTimeBudget")
+    if budget is not None:
+        try:
+            s.file_time_budget = C.time_budget(budget, key="fileTimeBudget")
+        except C.ConfigError as exc:
+            s.problems.append(f"ignored setting fileTimeBudget = {budget!r}: {exc}")
     locale = raw.get("locale")
     if isinstance(locale, str):
         s.locale = "" if locale == "auto" else locale
@@ -80,4 +87,6 @@ def merge(file_config: C.Config, settings: Settings) -> C.Config:
     )
     rules = dict(file_config.rules)
     rules.update(settings.rules)
-    return C.Config(engine=engine, rules=rules, exclude=tuple(file_config.exclude) + settings.exclude, path=file_config.path)
+    budget = file_config.file_time_budget if settings.file_time_budget is None else settings.file_time_budget
+    return C.Config(engine=engine, rules=rules, exclude=tuple(file_config.exclude) + settings.exclude, path=file_config.path,
+                    file_time_budget=budget)
