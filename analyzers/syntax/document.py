@@ -86,6 +86,33 @@ def _decl_name(node: Node) -> str:
     return ""
 
 
+def sexp(node: Node) -> str:
+    """The tree under ``node`` as an S-expression of every node (named, anonymous as ``"{"``,
+    ``MISSING`` ones marked) with its field name and byte range: two trees print alike exactly
+    when they are the same tree over the same bytes. Written with a cursor, not recursion, so a
+    50,000-deep tree cannot overflow the stack (``str(node)`` recurses in C and can crash)."""
+    out: list[str] = []
+    cursor = node.walk()
+    depth = 0
+    while True:
+        n = cursor.node
+        field = cursor.field_name
+        name = n.type if n.is_named else '"' + n.type.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(" " if out else "")
+        if field:
+            out.append(field + ": ")
+        out.append(f"({'MISSING ' if n.is_missing else ''}{name} {n.start_byte}-{n.end_byte}")
+        if cursor.goto_first_child():
+            depth += 1
+            continue
+        out.append(")")
+        while not cursor.goto_next_sibling():
+            if depth == 0 or not cursor.goto_parent():
+                return "".join(out)
+            depth -= 1
+            out.append(")")
+
+
 class Document:
     """Source bytes and their tree; ``version`` counts edits (LSP versions are the server's)."""
 

@@ -28,6 +28,7 @@ log = logging.getLogger("gojaguard.server")
 
 CMD_EXPLAIN = "gojaguard.explain"
 CMD_REINDEX = "gojaguard.reindex"
+DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri} -> {text, sexp, version} or null (for tests)
 
 
 class GojaguardServer(LanguageServer):
@@ -453,6 +454,12 @@ async def reindex_command(ls: GojaguardServer, *args):
         ls._index_task.cancel()
     ls._index_task = asyncio.ensure_future(index_workspace(ls))
     return True
+
+
+@server.feature(DEBUG_DOCUMENT)
+def debug_document(ls: GojaguardServer, params):
+    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+    return ls.ws.debug_document(uri) if isinstance(uri, str) else None
 
 
 # -- entry point ------------------------------------------------------------------------------------

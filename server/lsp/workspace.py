@@ -18,7 +18,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from ...analyzers import config as C
 from ...analyzers.engine import Engine, PackageResult
-from ...analyzers.syntax.document import Document
+from ...analyzers.syntax.document import Document, sexp
 from ...analyzers.syntax.text import LineIndex
 from ...analyzers.workspace import discover, package_name
 from . import convert
@@ -155,6 +155,17 @@ class Workspace:
             return None
         self._disk[path] = (st.st_mtime_ns, st.st_size, doc)
         return doc
+
+    def debug_document(self, uri: str) -> dict | None:
+        """What the server holds for an open document (for tests): its text, tree and version."""
+        od = self.open.get(uri)
+        if od is None:
+            return None
+        try:  # the text came from the client's strings: lone surrogates included
+            text = od.doc.source.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            text = od.doc.source.decode("utf-8", "replace")
+        return {"text": text, "sexp": sexp(od.doc.tree.root_node), "version": od.version}
 
     def forget(self, path: str) -> None:
         self._disk.pop(path, None)
