@@ -46,6 +46,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         self.frames: list = []
         self.spawns: dict = {}
         self.spawn_recvs: dict = {}
+        self.spawn_iter_keys: dict = {}
         self.conflicts: list = []
         self.conflict_seen: set = set()
         self.touches: list = []
@@ -130,6 +131,8 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                 for key, ts in by_key.items():
                     if self.is_local(key, spawn.body) if spawn.body >= 0 else False:
                         continue
+                    if key in self.spawn_iter_keys.get(spawn.uid, ()):
+                        continue  # each instance has its own (a per-iteration loop variable)
                     if _common_guard(ts):
                         continue  # every use holds the same lock: the instances take turns
                     self.add_conflict(spawn.uid, key, "self", None, "", spawn.region)

@@ -235,6 +235,9 @@ class EvaluateMixin:
                     origin = F.ORIGIN_NEW
         if ty.kind == T.STRUCT:
             origin = F.ORIGIN_NEW  # a struct built here: its fields are what the literal says
+        elif ty.kind in (T.SLICE, T.MAP) and self.holds_runtime(ty.base()) and not origin and fields == [] and body is not None \
+                and body.named_children and all(self.ei(e.named_children[-1] if e.named_children else e).origin == F.ORIGIN_NEW for e in body.named_children):
+            origin = F.ORIGIN_NEW  # []*goja.Runtime{goja.New(), goja.New()}: runtimes made here
         return EI(ty, keys=frozenset(keys), srcs=frozenset(srcs), fields=tuple(fields), origin=origin,
                   origin_note="built here" if origin else "", const=const)
 

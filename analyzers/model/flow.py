@@ -92,6 +92,8 @@ class FlowResult:
     recvs: set = field(default_factory=set)  # channels it receives from (watchdog cancellation)
     interrupts: list = field(default_factory=list)  # (key, span)
     unjoined: dict = field(default_factory=dict)  # spawn uids still running at some exit
+    inlined: set = field(default_factory=set)  # closures called inline in it: their locals are its own
+    deferred: list = field(default_factory=list)  # parallel subtests: they start when it returns
     done: bool = False
 
 
@@ -396,9 +398,20 @@ class FlowMixin:
             self.exit_span = prev
         return state
 
+    def start_deferred(self) -> None:
+        """Parallel subtests of this flow start together, once it has returned."""
+        frame = self.frame
+        if not frame.flow.deferred or getattr(frame.flow, "_deferred_done", False):
+            return
+        frame.flow._deferred_done = True
+        state = State()
+        for lit, site, in_loop in frame.flow.deferred:
+            state = self.spawn_region(self.region_of_node[lit.id], site, state, F.CTX_GO, multi=in_loop)
+
     def flow_exit(self, state: State, span) -> None:
         """The end of a separately walked body: what is still running outlives it."""
         frame = self.frame
+        self.start_deferred()
         for uid in state.running:
             frame.flow.unjoined[uid] = span
         if frame.kind in ("decl", F.CTX_REGISTERED, F.CTX_LOOP, F.CTX_ONOWNER, F.CTX_STORED, F.CTX_MULTI):
@@ -765,9 +778,14 @@ class FlowMixin:
             if self.takes_runtime(a):
                 state = self.callback(a, F.CTX_ONOWNER, node, state)  # a scheduler hands it its runtime
                 continue
+            if self.is_parallel_test(a):
+                # t.Run(name, func(t) { t.Parallel(); … }): it runs after the test function returns,
+                # concurrently with its parallel siblings (and itself, when started in a loop)
+                self.frame.flow.deferred.append((a, node, self.frame.loop_depth > 0))
+                self.walk_flow(self.region_of_node[a.id])
+                continue
             if a.type == "func_literal" or self.regions_of(a):
-                state = self.callback(a, F.CTX_SYNC if not self.is_parallel_test(a) else F.CTX_MULTI, node, state,
-                                      multi=self.is_parallel_test(a))
+                state = self.callback(a, F.CTX_SYNC, node, state)
                 continue
             state = self.pass_arg(a, node, state)
         return state
@@ -1158,14 +1176,35 @@ class FlowMixin:
         loop_region = ctx == F.CTX_LOOP
         touches = []
         for t in result.footprint:
-            if self.region_within(self.key_root_region(t.key), uid):
-                continue  # made inside the goroutine: its own business
+            root = self.key_root_region(t.key)
+            if self.region_within(root, uid) or any(self.region_within(root, r) for r in result.inlined):
+                continue  # made inside the goroutine (or a closure it calls): its own business
             if loop_region and self.key_info(t.key).origin not in F.LOCAL_ORIGINS:
                 continue  # on the loop: the loop's runtime and its Values are used by their owner
             touches.append(t)
         spawn_signals = frozenset(result.signals) | signals
-        return self.start_spawn(site, F.CTX_OFF if loop_region else ctx, uid, self.regions[uid].label, touches, state,
-                                signals=spawn_signals, multi=multi, recvs=frozenset(result.recvs), interrupts=result.interrupts)
+        state = self.start_spawn(site, F.CTX_OFF if loop_region else ctx, uid, self.regions[uid].label, touches, state,
+                                 signals=spawn_signals, multi=multi, recvs=frozenset(result.recvs), interrupts=result.interrupts)
+        # a per-iteration loop variable (Go 1.22): each goroutine started in the loop gets its own
+        self.spawn_iter_keys.setdefault(self.last_spawn, set()).update(t.key for t in touches if self.is_iteration_var(t.key, site))
+        return state
+
+    def is_iteration_var(self, key: tuple, site: Node) -> bool:
+        """A range/for variable of a loop around ``site``: since Go 1.22 each iteration has its own."""
+        if not key or key[0] != "b":
+            return False
+        b = self.bindings.get(key[1])
+        if b is None or b.kind != "local":
+            return False
+        node = site.parent
+        start = b.span[0] + self.base
+        while node is not None and node is not self.node:
+            if node.type == "for_statement":
+                for c in node.named_children:
+                    if c.type in ("range_clause", "for_clause") and c.start_byte <= start < c.end_byte:
+                        return True
+            node = node.parent
+        return False
 
     def key_root_region(self, key: tuple) -> int:
         if key and key[0] == "b":
@@ -1251,6 +1290,7 @@ class FlowMixin:
             return state
         self.inline_stack.append(uid)
         frame = self.frame
+        frame.flow.inlined.add(uid)
         saved = (frame.region, frame.inline_exits, frame.breaks, frame.continues)
         frame.region = uid
         frame.inline_exits = []

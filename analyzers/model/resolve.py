@@ -300,6 +300,9 @@ class ResolveMixin:
                 b.const = src.const
                 if src.ty.kind == T.CHAN and src.path is not None:
                     b.recv_chan = src.path  # for fn := range ch
+                coll = self.bindings.get(src.path[1]) if src.path is not None and src.path[0] == "b" and len(src.path) == 2 else None
+                if coll is not None and coll.origin == F.ORIGIN_NEW and self.holds_runtime(ty):
+                    b.origin, b.origin_note = F.ORIGIN_NEW, f"an element of {coll.name}, made here"
             if src is not None and (i == len(names) - 1 or (src.ty.kind == T.CHAN)) and ty.kind != T.PLAIN:
                 self.flow_into(b, src)
                 if src.ty.kind == T.CHAN and (ty.kind == T.RUNTIME or self.holds_runtime(ty)):
