@@ -460,6 +460,13 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         s.clears_interrupt = frozenset(r for r in (self.to_rel(k) for k in self.clears) if r is not None)
         s.resets_globals = frozenset(r for r in (self.to_rel(k) for k in self.resets) if r is not None)
         sigs = set()
+        # what the function signals, and what the goroutines it leaves running signal when done
+        # (a caller joins them by receiving from those channels)
+        for uid in flow.unjoined:
+            for kind, key in self.spawns[uid].signals:
+                rel = self.to_rel(key) if isinstance(key, tuple) else None
+                if rel is not None:
+                    sigs.add((kind, rel))
         for kind, key in flow.signals:
             rel = self.to_rel(key) if isinstance(key, tuple) else None
             if rel is not None:

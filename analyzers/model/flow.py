@@ -949,6 +949,9 @@ class FlowMixin:
             emb = self.index.embedded_runtime(bty.name)
             if emb and name in api.RUNTIME_METHODS and base.path is not None:
                 return self.runtime_call(base.path + (emb,), name, node, args, state)
+            found = self.index.field(bty.name, name)
+            if found is not None and self.index.resolve(found[0].ty).kind == T.FUNC:
+                return self.unknown_call(node, args, state)  # s.cfg.onDone(err): calling a func-valued field
             if self.holds_runtime(bty):
                 self.touch(self.key_of(base, operand), node, "call", text(node), state, srcs=base.srcs)
             return self.unknown_call(node, args, state)
