@@ -32,6 +32,10 @@ DECL_TYPES = frozenset(
 )
 
 
+# Up to this size a text whose incremental parse has errors is parsed again from scratch (~1 s).
+FRESH_PARSE_LIMIT = 2 * 1024 * 1024
+
+
 @lru_cache(maxsize=None)
 def _parser() -> Parser:
     return Parser(GO)
@@ -153,6 +157,10 @@ class Document:
         )
         self.source = new_source
         self.tree = parse(new_source, self.tree)
+        if self.tree.root_node.has_error and len(new_source) <= FRESH_PARSE_LIMIT:
+            # tree-sitter's error recovery can differ between an incremental and a fresh parse of
+            # the same text: with errors, parse afresh, so the tree never depends on the edit history
+            self.tree = parse(new_source)
         self.version += 1
         self._line_index = None
         self._decls = None
