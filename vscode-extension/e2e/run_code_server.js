@@ -17,22 +17,34 @@
 // with an "action":
 //   {"action": "open", "file": "main.go"}                     open through Quick Open (Ctrl+P)
 //   {"action": "diagnostics", "severity": "warning", "count": 1}   wait for squiggles in the editor
-//        (severity: error|warning|info|hint; "count" exact, or "minCount")
+//        (severity: error|warning|info|hint; "count" exact, or "minCount"; only rendered lines
+//        have squiggles: "line": 78 reveals that line first)
 //   {"action": "problems", "expect": ["GJ101", "gojaguard"], "count": 1, "severity": "warning"}
-//        open Problems and check its markers (file rows are reported apart)
+//        open Problems and wait (up to the timeout) until its markers match: every "expect" string
+//        in some marker, no "absent" string in any, exactly "count" markers (0 allowed), all of
+//        "severity"; "file": "main.go" looks only at the markers under that file's row (file
+//        rows are reported apart)
 //   {"action": "hover", "line": 7, "column": 2, "expect": "text"}   hover at 1-based line/column
 //        (column = LSP character + 1); "screenshot": "x.png" takes one while the hover shows
+//        (or a list; an entry {"name": "x.png", "selector": ".part.editor"} shoots one element)
 //   {"action": "hover", "word": "vm", "expect": "text"}             mouse-hover the last span == word
 //   {"action": "status", "expect": "running"}                 the gojaguard status bar item's state
 //   {"action": "command", "title": "gojaguard: Restart Server"}   run a command from the palette
 //   {"action": "goto", "line": 9, "column": 1}                move the cursor
 //   {"action": "type", "text": "...", "at": "end"}             type ("at": "end" = Ctrl+End first)
+//   {"action": "line", "line": 13, "expect": "loop.StopNoWait()"}   wait until the editor renders
+//        that line containing the text ("absent": text it must not contain)
+//   {"action": "quickfix", "line": 13, "column": 4, "title": "Use StopNoWait()", "expect": ["Suppress"]}
+//        cursor to line/column, Ctrl+. (Quick Fix), check the offered actions contain every
+//        "expect" string, then apply the first whose title contains "title" (omit it to only look);
+//        "screenshot" takes one while the menu shows (as for "hover")
 //   {"action": "press", "key": "Escape"}
 //   {"action": "output", "expect": "server running"}          show the gojaguard output channel and
 //        wait for text in it (read from the channel's log file in the user-data dir)
 //   {"action": "settings", "values": {"gojaguard.rules": {"GJ101": "error"}}}   change user settings
 //        through the settings.json editor (null removes a key)
 //   {"action": "screenshot", "name": "editor.png"}            full-page PNG into --out
+//        ("selector": ".part.editor" = only that element)
 //   {"action": "wait", "ms": 500}
 // Add "optional": true to a step to record its failure without failing the run.
 //
@@ -80,6 +92,7 @@ const BASE_SETTINGS = {
   'files.autoSave': 'off', // the web workbench defaults to afterDelay
   'editor.hover.delay': 200,
   'editor.minimap.enabled': false,
+  'editor.stickyScroll.enabled': false, // its header covers the editor's first line
   'git.enabled': false,
 };
 
@@ -248,8 +261,20 @@ async function openFile(page, file, { timeout = 30000 } = {}) {
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout });
   await page.waitForSelector(`${activeEditor} .view-lines`, { timeout });
-  await page.locator(`${activeEditor} .view-lines`).click({ position: { x: 2, y: 2 } });
+  await focusEditor(page);
   return base;
+}
+
+/**
+ * Focus the active editor with "View: Focus First Editor Group" (Ctrl+1), from wherever the focus
+ * is (Problems panel, a hover). Not a click: playwright scrolls the clicked element into view with
+ * a native scroll, which Monaco (custom scrolling) then renders as an empty editor.
+ */
+async function focusEditor(page) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+1');
+  await page.waitForFunction((sel) => !!document.activeElement && !!document.activeElement.closest(sel), activeEditor, { timeout: 5000 })
+    .catch(() => {});
 }
 
 const SQUIGGLE = { error: 'squiggly-error', warning: 'squiggly-warning', info: 'squiggly-info', information: 'squiggly-info', hint: 'squiggly-hint' };
@@ -271,8 +296,9 @@ async function waitForDiagnostics(page, { severity = 'warning', count, minCount,
 }
 
 /**
- * Open the Problems panel and read it: { files: [text], markers: [{severity, message, source,
- * code, position, text}] } (only the rendered rows: file groups are expanded by default).
+ * Open the Problems panel and read it: { files: [text], markers: [{file, severity, message, source,
+ * code, codeLink, position, text, related: [text]}] } (only the rendered rows: file groups are
+ * expanded by default; relatedInformation rows are listed under their marker).
  */
 async function readProblems(page, { minMarkers = 1, timeout = 20000 } = {}) {
   if (!(await page.locator('.markers-panel').isVisible().catch(() => false))) {
@@ -286,27 +312,74 @@ async function readProblems(page, { minMarkers = 1, timeout = 20000 } = {}) {
       { timeout },
     );
   }
-  return page.evaluate(() => {
-    const txt = (el, sel) => (el.querySelector(sel)?.innerText ?? '').trim();
-    const files = [];
-    const markers = [];
-    for (const row of document.querySelectorAll('.markers-panel .monaco-tl-contents')) {
-      const icon = row.querySelector('.marker-icon');
-      if (!icon) {
-        files.push(txt(row, '.label-name') || row.innerText.trim());
-        continue;
-      }
-      markers.push({
-        severity: [...icon.classList].find((c) => c !== 'marker-icon') ?? '',
-        message: txt(row, '.marker-message'),
-        source: txt(row, '.marker-source'),
-        code: txt(row, '.marker-code'),
-        position: txt(row, '.marker-line'),
-        text: row.innerText.trim(),
+  // The tree is virtualized: only the rows in view are in the DOM. Scroll it from the top to the
+  // bottom with the mouse wheel and collect the rows by their list index.
+  const list = page.locator('.markers-panel .monaco-list').first();
+  const rows = new Map();
+  const box = await list.boundingBox().catch(() => null);
+  if (box) {
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -100000);
+    await sleep(50);
+  }
+  for (let pass = 0; pass < 100; pass++) {
+    const seen = await page.evaluate(readRenderedProblemRows);
+    const before = rows.size;
+    for (const r of seen) rows.set(r.index, r);
+    if (!box || rows.size === before) break;
+    await page.mouse.wheel(0, box.height * 0.8);
+    await sleep(50);
+  }
+  if (box) await page.mouse.wheel(0, -100000);
+  const files = [];
+  const markers = [];
+  let file = '';
+  for (const r of [...rows.values()].sort((a, b) => a.index - b.index)) {
+    if (r.kind === 'file') {
+      file = r.name;
+      files.push(file);
+    } else if (r.kind === 'related') {
+      if (markers.length) markers[markers.length - 1].related.push(r.text);
+    } else {
+      markers.push({ file, ...r.marker });
+    }
+  }
+  return { files, markers };
+}
+
+/** In the page: the rendered rows of the Problems tree, each a file, a marker or a related-info row. */
+function readRenderedProblemRows() {
+  const txt = (el, sel) => (el.querySelector(sel)?.innerText ?? '').trim();
+  const out = [];
+  for (const row of document.querySelectorAll('.markers-panel .monaco-list-row')) {
+    const c = row.querySelector('.monaco-tl-contents');
+    if (!c) continue;
+    const index = Number(row.getAttribute('data-index'));
+    const icon = c.querySelector('.marker-icon');
+    if (c.querySelector('.related-info-resource')) {
+      // a diagnostic's relatedInformation: a child row of its marker
+      out.push({ index, kind: 'related', text: c.innerText.trim().replace(/\s+/g, ' ') });
+    } else if (!icon) {
+      out.push({ index, kind: 'file', name: txt(c, '.label-name') || c.innerText.trim() });
+    } else {
+      out.push({
+        index,
+        kind: 'marker',
+        marker: {
+          severity: [...icon.classList].find((k) => k !== 'marker-icon') ?? '',
+          message: txt(c, '.marker-message'),
+          source: txt(c, '.marker-source'),
+          code: txt(c, '.marker-code'),
+          // the code is a link when the diagnostic has a codeDescription
+          codeLink: c.querySelector('.marker-code')?.closest('a')?.getAttribute('href') ?? '',
+          related: [],
+          position: txt(c, '.marker-line'),
+          text: c.innerText.trim(),
+        },
       });
     }
-    return { files, markers };
-  });
+  }
+  return out;
 }
 
 /** The editor's cursor as the status bar shows it: { line, column } (column: visual, 1-based). */
@@ -322,12 +395,13 @@ async function cursorPosition(page) {
  * falls back to Ctrl+Home and arrow keys.
  */
 async function gotoPosition(page, line, column = 1, { timeout = 10000 } = {}) {
-  await page.locator(`${activeEditor} .view-lines`).first().click({ position: { x: 2, y: 2 } });
+  await focusEditor(page);
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
   try {
     await input.waitFor({ state: 'visible', timeout });
-    await input.fill(`${line}:${column}`);
+    // Ctrl+G opens Quick Open with the ":" (go to line) prefix: keep it, else it searches files
+    await input.fill(`:${line}:${column}`);
     await sleep(300); // the picker validates the typed position before Enter accepts it
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 2000 });
@@ -402,8 +476,15 @@ async function runCommand(page, title, { timeout = 10000 } = {}) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout });
-  await page.keyboard.press('Enter');
+  // the palette filters fuzzily: ">Delete Line" lists "Delete Duplicate Lines" first. Take the row
+  // whose label is the title exactly (else the first that contains it) and click it.
+  const esc = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc}\\s*$`) }) }).first();
+  await rows.filter({ hasText: title }).first().waitFor({ timeout });
+  const row = (await exact.count()) ? exact : rows.filter({ hasText: title }).first();
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout }).catch(() => {});
 }
 
 /**
@@ -477,6 +558,123 @@ async function changeSettings(page, userDataDir, values, { timeout = 15000 } = {
   return file;
 }
 
+/** Check a Problems reading against a "problems" step; returns an error message or ''. */
+function problemsMismatch(p, step) {
+  const markers = step.file ? p.markers.filter((m) => m.file === step.file) : p.markers;
+  const joined = markers.map((m) => m.text).join('\n');
+  for (const w of asList(step.expect)) {
+    if (!joined.includes(w)) return `Problems panel lacks ${JSON.stringify(w)}`;
+  }
+  for (const w of asList(step.absent)) {
+    if (joined.includes(w)) return `Problems panel still has ${JSON.stringify(w)}`;
+  }
+  if (step.count !== undefined && markers.length !== step.count) {
+    return `Problems panel has ${markers.length} markers${step.file ? ` for ${step.file}` : ''}, want ${step.count}`;
+  }
+  if (step.severity && markers.some((m) => m.severity !== step.severity)) return `Problems panel severities differ from ${step.severity}`;
+  return '';
+}
+
+/** Poll the Problems panel until it matches the step (see problemsMismatch) or the timeout. */
+async function waitForProblems(page, step, { timeout = 20000 } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    const want = asList(step.expect).length ? 1 : 0;
+    const p = await readProblems(page, { minMarkers: 0, timeout });
+    const markers = step.file ? p.markers.filter((m) => m.file === step.file) : p.markers;
+    const why = markers.length < (step.count ?? want) ? `Problems panel has ${markers.length} markers` : problemsMismatch(p, step);
+    if (!why) return { ...p, markers };
+    if (Date.now() - t0 > timeout) throw new Error(`${why}: ${JSON.stringify(p.markers)}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * The text of a rendered line of the active editor (1-based), or undefined when it is not
+ * rendered. Monaco positions line numbers and view lines absolutely: match them by `top`.
+ */
+async function lineText(page, line) {
+  return page.evaluate(({ sel, line }) => {
+    const ed = document.querySelector(sel);
+    if (!ed) return undefined;
+    const num = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find((el) => el.textContent.trim() === String(line));
+    if (!num) return undefined;
+    const top = num.closest('[style*="top"]')?.style.top ?? num.parentElement?.style.top;
+    const view = [...ed.querySelectorAll('.view-lines .view-line')].find((el) => el.style.top === top);
+    return view ? view.textContent.replace(/\u00a0/g, ' ') : undefined;
+  }, { sel: activeEditor, line });
+}
+
+/** Reveal a line, then wait until its rendered text contains `expect` (and not `absent`). */
+async function waitForLine(page, { line, expect, absent, timeout = 20000 } = {}) {
+  await gotoPosition(page, line, 1);
+  const t0 = Date.now();
+  for (;;) {
+    const text = await lineText(page, line);
+    const ok = text !== undefined && (!expect || text.includes(expect)) && (!absent || !text.includes(absent));
+    if (ok) return text;
+    if (Date.now() - t0 > timeout) throw new Error(`line ${line} is ${JSON.stringify(text)}; want ${expect ? `it to contain ${JSON.stringify(expect)}` : ''}${absent ? ` no ${JSON.stringify(absent)}` : ''}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Quick Fix at a position: cursor there, Ctrl+. opens the code action menu; returns the offered
+ * titles. With `title`, applies the first action whose title contains it. `screenshot` (a
+ * function) is called while the menu shows.
+ */
+async function quickFix(page, { line, column = 1, title, expect = [], screenshot, timeout = 20000 } = {}) {
+  await gotoPosition(page, line, column);
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  const t0 = Date.now();
+  let titles = [];
+  // the server may still be answering for the last edit: reopen the menu until it lists the actions
+  for (;;) {
+    await page.keyboard.press('Control+.');
+    try {
+      await rows.first().waitFor({ state: 'visible', timeout: Math.min(5000, timeout) });
+      titles = (await rows.allInnerTexts()).map((t) => t.trim().split('\n')[0]);
+      if (asList(expect).every((w) => titles.some((t) => t.includes(w))) && (!title || titles.some((t) => t.includes(title)))) break;
+    } catch {
+      // "No code actions available" or no menu yet
+    }
+    await page.keyboard.press('Escape');
+    if (Date.now() - t0 > timeout) throw new Error(`quick fix menu at ${line}:${column} offers ${JSON.stringify(titles)}; want ${JSON.stringify([...asList(expect), ...(title ? [title] : [])])}`);
+    await sleep(300);
+  }
+  if (screenshot) await screenshot();
+  if (!title) {
+    await page.keyboard.press('Escape');
+    return { titles };
+  }
+  // by keyboard, as a user does (a mouse click on a row is eaten by the widget's hover tracking)
+  const want = titles.findIndex((t) => t.includes(title));
+  for (let i = 0; i < titles.length + 2; i++) {
+    const focused = await rows.evaluateAll((els) => els.findIndex((e) => e.classList.contains('focused')));
+    if (focused === want) break;
+    await page.keyboard.press(focused < want ? 'ArrowDown' : 'ArrowUp');
+  }
+  await page.keyboard.press('Enter');
+  await page.locator('.action-widget').waitFor({ state: 'hidden', timeout }).catch(() => {});
+  return { titles, applied: titles.find((t) => t.includes(title)) };
+}
+
+/**
+ * Take the screenshots a step asks for: "screenshot" is a file name (full page) or a list of them,
+ * each a name or {"name", "selector"} (that element only, e.g. ".part.editor"). Returns the files.
+ */
+async function takeScreenshots(page, spec, outDir) {
+  const files = [];
+  for (const s of asList(spec)) {
+    const { name, selector } = typeof s === 'string' ? { name: s } : s;
+    const file = path.join(outDir, name);
+    if (selector) await page.locator(selector).first().screenshot({ path: file });
+    else await page.screenshot({ path: file });
+    files.push(file);
+  }
+  return files;
+}
+
 function asList(x) {
   return x === undefined ? [] : Array.isArray(x) ? x : [x];
 }
@@ -489,35 +687,30 @@ async function runStep(page, step, ctx) {
     case 'open':
       return { opened: await openFile(page, step.file, { timeout: t }) };
     case 'diagnostics': {
+      // only rendered lines have squiggles: "line" scrolls that line into view first
+      if (step.line !== undefined) await gotoPosition(page, step.line, 1);
       const n = await waitForDiagnostics(page, { severity: step.severity, count: step.count, minCount: step.minCount, timeout: t });
       return { count: n };
     }
     case 'problems': {
       // "expect": strings every one of which some marker's text must contain; "count": exact
       // number of markers; "severity": all markers must have it (error|warning|info|hint)
-      const want = asList(step.expect);
-      const p = await readProblems(page, { minMarkers: step.count ?? (want.length ? 1 : 0), timeout: t });
-      const joined = p.markers.map((m) => m.text).join('\n');
-      for (const w of want) {
-        if (!joined.includes(w)) throw new Error(`Problems panel lacks ${JSON.stringify(w)}: ${JSON.stringify(p.markers)}`);
-      }
-      if (step.count !== undefined && p.markers.length !== step.count) {
-        throw new Error(`Problems panel has ${p.markers.length} markers, want ${step.count}: ${JSON.stringify(p.markers)}`);
-      }
-      if (step.severity && p.markers.some((m) => m.severity !== step.severity)) {
-        throw new Error(`Problems panel severities differ from ${step.severity}: ${JSON.stringify(p.markers)}`);
-      }
-      return p;
+      // "absent": strings no marker may contain; "file": only that file's markers. Polls until
+      // everything holds, so it also waits for diagnostics to follow an edit.
+      return waitForProblems(page, step, { timeout: t });
     }
+    case 'line':
+      return { text: await waitForLine(page, { line: step.line, expect: step.expect, absent: step.absent, timeout: t }) };
+    case 'quickfix':
+      return quickFix(page, {
+        line: step.line, column: step.column, title: step.title, expect: step.expect, timeout: t,
+        screenshot: step.screenshot && (() => takeScreenshots(page, step.screenshot, outDir)),
+      });
     case 'hover': {
       const text = await showHover(page, { word: step.word, line: step.line, column: step.column, expect: step.expect, timeout: t });
-      let file;
-      if (step.screenshot) {
-        file = path.join(outDir, step.screenshot);
-        await page.screenshot({ path: file });
-      }
+      const files = step.screenshot ? await takeScreenshots(page, step.screenshot, outDir) : [];
       await page.keyboard.press('Escape');
-      return file ? { hover: text, file } : { hover: text };
+      return files.length ? { hover: text, files } : { hover: text };
     }
     case 'status':
       return readStatusItem(page, { expect: step.expect, timeout: t });
@@ -539,8 +732,7 @@ async function runStep(page, step, ctx) {
       return { output: text.split('\n').slice(-20).join('\n') };
     }
     case 'screenshot': {
-      const file = path.join(outDir, step.name || `shot-${Date.now()}.png`);
-      await page.screenshot({ path: file });
+      const [file] = await takeScreenshots(page, { name: step.name || `shot-${Date.now()}.png`, selector: step.selector }, outDir);
       return { file };
     }
     case 'settings':
@@ -679,7 +871,13 @@ module.exports = {
   openFile,
   waitForDiagnostics,
   readProblems,
+  waitForProblems,
+  lineText,
+  waitForLine,
+  quickFix,
+  takeScreenshots,
   gotoPosition,
+  focusEditor,
   cursorPosition,
   showHover,
   readStatusItem,
