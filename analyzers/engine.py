@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -26,7 +27,8 @@ from .budget import BudgetExceeded
 from .budget import call as within_budget
 from .config import Config
 from .model.declaration import analyze_declaration
-from .model.facts import DeclFacts
+from .model.facts import DeclFacts, FuncSummary, RegionFact
+from .model import types as T
 from .model.imports import FileContext, file_context
 from .model.index import DeclShape, ExternalPackage, PackageIndex, shape_of
 from .model import api as API
@@ -39,7 +41,85 @@ from .syntax.document import Decl, Document
 log = logging.getLogger("gojaguard.engine")
 
 ANALYSED = ("function_declaration", "method_declaration", "var_declaration")
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6
+MAX_VARIANTS = 8
+INCREMENTAL_LIMIT = 8  # changed declarations the fast path handles
+
+
+@dataclass
+class _LastRun:
+    shape_fp: str
+    summaries: dict
+    facts: dict  # (path, declaration text) -> DeclFacts
+    computed: dict  # function key -> the summary its declaration produced (before joining)
+
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# words that make any declaration worth analysing: goroutines, locks, joins, channels
+_KEYWORDS = frozenset({b"go", b"Lock", b"RLock", b"Unlock", b"Wait", b"Done", b"chan", b"Go", b"AfterFunc", b"HandleFunc", b"Parallel"})
+
+
+def relevant_names(fctx: FileContext, index: PackageIndex) -> frozenset:
+    """Identifiers whose mention makes a declaration worth analysing: the engine packages'
+    names, and every field, variable, type and function of the package that involves a runtime,
+    a Value, a loop, a mutex or a goroutine."""
+    cache = index.__dict__.setdefault("_relevant", {})
+    round_ = index.__dict__.get("round", 0)
+    key = (fctx.key(), round_)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    package = cache.get(("package", round_))
+    if package is None:
+        package = cache[("package", round_)] = _package_names(index)
+    result = package | frozenset(n.encode() for n, role in fctx.roles.items() if role)
+    cache[key] = result
+    return result
+
+
+def _package_names(index: PackageIndex) -> frozenset:
+    names = set(_KEYWORDS)
+    for t in index.types.values():
+        if index.holds_runtime(t.name) or T.interesting(index.resolve(t.ty)):
+            names.add(t.name.encode())
+        for f in t.fields.values():
+            if T.interesting(index.resolve(f.ty)):
+                names.add(f.name.encode())
+    for v in index.vars.values():
+        if T.interesting(index.resolve(v.ty)):
+            names.add(v.name.encode())
+    for fkey, summ in index.summaries.items():
+        if summ.fingerprint() != _EMPTY_FP:
+            names.add(fkey.rsplit(".", 1)[-1].encode())
+    for f in index.funcs.values():
+        if any(T.interesting(index.resolve(t)) for _, t in f.params) or any(T.interesting(index.resolve(t)) for t in f.results):
+            names.add(f.name.encode())
+    return frozenset(names)
+
+
+def relevant(decl: Decl, fctx: FileContext, index: PackageIndex) -> bool:
+    """Whether a declaration can contribute anything (cheap: a set of identifiers of its text)."""
+    names = relevant_names(fctx, index)
+    return any(tok in names for tok in _IDENT.findall(decl.text))
+
+
+def facts_name(decl: Decl) -> str:
+    """The function key a declaration's summary goes by ("Recv.Name" / "Name")."""
+    if decl.kind not in ("function_declaration", "method_declaration"):
+        return ""
+    recv = decl.receiver_type
+    return f"{recv}.{decl.name}" if recv else decl.name
+
+
+def trivial_facts(decl: Decl) -> DeclFacts:
+    """The facts of a declaration that mentions nothing gojaguard reasons about."""
+    facts = DeclFacts(name=decl.name, kind=decl.kind)
+    if decl.kind in ("function_declaration", "method_declaration"):
+        recv = decl.receiver_type
+        facts.name = f"{recv}.{decl.name}" if recv else decl.name
+        facts.summary = FuncSummary(facts.name)
+    start, end = 0, len(decl.text)
+    facts.regions[0] = RegionFact(0, (start, end), -1, [], decl.name)
+    return facts
 
 
 @dataclass
@@ -59,8 +139,17 @@ class PackageResult:
     errors: list[str] = field(default_factory=list)  # internal errors, isolated
     stats: dict = field(default_factory=dict)
     import_path: str = ""  # the package's import path in its module ("" outside a module)
-    exports: ExternalPackage | None = None  # what it offers the other packages of the module
     module_imports: frozenset = frozenset()  # import paths of the module's packages it imports
+
+    @property
+    def exports(self) -> ExternalPackage | None:
+        """What the package offers the other packages of its module (computed once, on demand)."""
+        if not self.import_path or self.index is None:
+            return None
+        cached = self.__dict__.get("_exports")
+        if cached is None:
+            cached = self.__dict__["_exports"] = self.index.export(self.import_path)
+        return cached
 
 
 class _RecordingIndex:
@@ -130,6 +219,7 @@ class Engine:
         self._shape_cache: dict = {}
         self._facts_cache: dict = {}
         self._summaries: dict = {}  # package id -> {func key: FuncSummary}
+        self._last: dict = {}  # package id -> _LastRun (for the incremental fast path)
         self.stats = {"facts_hits": 0, "facts_misses": 0}
         self._logged: set = set()  # internal errors already logged (each is logged once)
 
@@ -165,25 +255,35 @@ class Engine:
         if shape is None:
             shape = shape_of(decl.node, fctx)
             self._shape_cache[key] = shape
-        # the index stamps each shape with its file and position: hand out copies of the cached one
-        return DeclShape(
-            types=[replace(t) for t in shape.types],
-            funcs=[replace(f) for f in shape.funcs],
-            vars=[replace(v) for v in shape.vars],
-        )
+        return shape
+
+    def cached_facts(self, decl: Decl, fctx: FileContext, index: PackageIndex, shape_fp: str) -> DeclFacts | None:
+        """A declaration's facts from the cache: valid while its text, its file's imports, the
+        package's shapes and every summary it consulted are unchanged. Each fixpoint round sees
+        other summaries, so a few variants are kept per declaration."""
+        key = (decl.text, fctx.key(), shape_fp, self.config.engine.key(), relevant(decl, fctx, index))
+        variants = self._facts_cache.get(key)
+        if variants is not None:
+            for facts, deps in variants:
+                if all(_dep_value(index, k) == fp for k, fp in deps.items()):
+                    self.stats["facts_hits"] += 1
+                    return facts
+        return None
 
     def facts(self, decl: Decl, fctx: FileContext, index: PackageIndex, shape_fp: str) -> DeclFacts:
-        key = (decl.text, fctx.key(), shape_fp, self.config.engine.key())
-        entry = self._facts_cache.get(key)
-        if entry is not None:
-            facts, deps = entry
-            if all(_dep_value(index, k) == fp for k, fp in deps.items()):
-                self.stats["facts_hits"] += 1
-                return facts
+        cached = self.cached_facts(decl, fctx, index, shape_fp)
+        if cached is not None:
+            return cached
+        is_relevant = relevant(decl, fctx, index)
+        key = (decl.text, fctx.key(), shape_fp, self.config.engine.key(), is_relevant)
+        variants = self._facts_cache.get(key)
         self.stats["facts_misses"] += 1
         recording = _RecordingIndex(index)
-        facts = analyze_declaration(decl.node, fctx, recording, self.config.engine)
-        self._facts_cache[key] = (facts, recording.deps)
+        if not is_relevant:
+            facts = trivial_facts(decl)
+        else:
+            facts = analyze_declaration(decl.node, fctx, recording, self.config.engine)
+        self._facts_cache[key] = [(facts, recording.deps)] + (variants or [])[:MAX_VARIANTS - 1]
         return facts
 
     # -- per package ------------------------------------------------------------------------------
@@ -218,7 +318,8 @@ class Engine:
                 for d in ds:
                     if d.node.has_error:
                         continue
-                    shape = self._guarded(result, clock, docs, path, d, "reading", lambda: self.shape(d, fctx))
+                    shape = self._shape_cache.get((d.text, fctx.key())) or \
+                        self._guarded(result, clock, docs, path, d, "reading", lambda: self.shape(d, fctx))
                     if shape is not None:
                         index.add(shape, path, d.start)
             except Exception as exc:  # isolate: one bad file must not sink the package
@@ -231,28 +332,75 @@ class Engine:
             result.index = index
             return result
         shape_fp = index.shape_fingerprint()
-        index.summaries = dict(self._summaries.get(package_id, {}))
         facts_by_decl: dict[tuple[str, int], DeclFacts] = {}
-        for _round in range(MAX_ROUNDS):
-            new_summaries = {}
-            for path, ds in decls.items():
-                fctx = fctxs[path]
-                for d in ds:
-                    if d.kind not in ANALYSED or d.node.has_error:
-                        continue
-                    if d.kind == "var_declaration" and b"func" not in d.text:
-                        continue
-                    facts = self._guarded(result, clock, docs, path, d, "analysing",
-                                          lambda: self.facts(d, fctx, index, shape_fp))
-                    if facts is None:
-                        continue
-                    facts_by_decl[(path, d.start)] = facts
-                    if facts.summary is not None:
-                        new_summaries[facts.summary.name] = facts.summary
-            if _fingerprints(new_summaries) == _fingerprints(index.summaries):
-                break
-            index.summaries = new_summaries
+        analysed = [(path, fctxs[path], d) for path, ds in decls.items() for d in ds
+                    if d.kind in ANALYSED and not d.node.has_error and not (d.kind == "var_declaration" and b"func" not in d.text)]
+        if self._incremental(package_id, shape_fp, analysed, index, facts_by_decl, result, clock, docs):
+            rounds = 0  # a keystroke: only the changed declarations were analysed again
+        else:
+            rounds = self._fixpoint(analysed, index, shape_fp, facts_by_decl, result, clock, docs)
+        kept = {(p, d.text): facts_by_decl[(p, d.start)] for p, _f, d in analysed if (p, d.start) in facts_by_decl}
+        self._last[package_id] = _LastRun(shape_fp, dict(index.summaries), kept,
+                                          {f.summary.name: f.summary for f in kept.values() if f.summary is not None})
         self._summaries[package_id] = index.summaries
+        result.stats["rounds"] = rounds
+        return self._finish(result, docs, decls, index, facts_by_decl, clock, started, module_imports)
+
+    def _incremental(self, package_id, shape_fp, analysed, index, facts_by_decl, result, clock, docs) -> bool:
+        """The fast path for an edit inside a few declarations: when no shape changed, analyse just
+        the changed declarations against the last run's summaries; if their summaries come out the
+        same, everything else stands as it was."""
+        last = self._last.get(package_id)
+        if last is None or last.shape_fp != shape_fp:
+            return False
+        changed = [(p, f, d) for p, f, d in analysed if (p, d.text) not in last.facts]
+        if len(changed) > INCREMENTAL_LIMIT:
+            return False
+        current = {(p, d.text) for p, _f, d in analysed}
+        names = {n for n in (facts_name(d) for _p, _f, d in changed) if n}
+        for key, facts in last.facts.items():  # a removed declaration that mattered to others
+            if key not in current and facts.summary is not None and facts.summary.name not in names \
+                    and facts.summary.fingerprint() != _EMPTY_FP:
+                return False
+        index.summaries = dict(last.summaries)
+        index.__dict__["round"] = -1
+        for path, fctx, d in changed:
+            facts = self._guarded(result, clock, docs, path, d, "analysing", lambda: self.facts(d, fctx, index, shape_fp))
+            if facts is None:
+                return False
+            if facts.summary is not None:
+                old = last.computed.get(facts.summary.name)
+                if old is None or old.fingerprint() != facts.summary.fingerprint():
+                    return False  # what callers see of it changed: they must be analysed again
+            facts_by_decl[(path, d.start)] = facts
+        for path, _f, d in analysed:
+            if (path, d.start) not in facts_by_decl:
+                facts_by_decl[(path, d.start)] = last.facts[(path, d.text)]
+        return True
+
+    def _fixpoint(self, analysed, index, shape_fp, facts_by_decl, result, clock, docs) -> int:
+        """Analyse every declaration, iterating function summaries to a fixpoint. Every run walks
+        the same sequence of summary states from scratch (so the facts cache answers it), joining
+        each round with the last so that it converges on mutually recursive functions."""
+        index.summaries = {}
+        for _round in range(MAX_ROUNDS):
+            index.__dict__["round"] = _round
+            new_summaries = {}
+            for path, fctx, d in analysed:
+                facts = self.cached_facts(d, fctx, index, shape_fp) or self._guarded(
+                    result, clock, docs, path, d, "analysing", lambda: self.facts(d, fctx, index, shape_fp))
+                if facts is None:
+                    continue
+                facts_by_decl[(path, d.start)] = facts
+                if facts.summary is not None:
+                    previous = index.summaries.get(facts.summary.name)
+                    new_summaries[facts.summary.name] = facts.summary if previous is None else previous.join(facts.summary)
+            if _fingerprints(new_summaries) == _fingerprints(index.summaries):
+                return _round + 1
+            index.summaries = new_summaries
+        return MAX_ROUNDS
+
+    def _finish(self, result, docs, decls, index, facts_by_decl, clock, started, module_imports) -> PackageResult:
         for path in sorted(clock.over):  # reported as skipped, never silently dropped
             result.files[path].skipped = over_budget_message(clock.budget)
             result.errors.append(f"{path}: {result.files[path].skipped}")
@@ -287,9 +435,8 @@ class Engine:
         result.index = index
         result.view = view
         result.module_imports = frozenset(module_imports)
-        if result.import_path:
-            result.exports = index.export(result.import_path)
-        result.stats = {"seconds": time.perf_counter() - started}
+        # result.exports is computed on demand (the CLI and the server's module registry need it)
+        result.stats["seconds"] = time.perf_counter() - started
         return result
 
     def _guarded(self, result: PackageResult, clock: _Clock, docs: dict, path: str, d: Decl, doing: str, fn):
@@ -392,6 +539,9 @@ class Engine:
                 f.severity = severity
                 out.append(f)
         return out
+
+
+_EMPTY_FP = FuncSummary("").fingerprint()
 
 
 def _fingerprints(summaries: dict) -> dict:

@@ -246,7 +246,32 @@ class FuncSummary:
     joins: frozenset = frozenset()  # signals it waits for (wg.Wait in a Wait method)
     drains: frozenset = frozenset()  # channels of funcs it receives and calls: an owner loop's queue
 
+    def join(self, other: "FuncSummary") -> "FuncSummary":
+        """The least summary covering both: used to make the package fixpoint monotone (so it
+        converges on mutually recursive functions)."""
+        rank = {"stored": 0, "sync": 1, "onowner": 2, "go": 3}
+        params = dict(self.spawn_params)
+        for i, c in other.spawn_params.items():
+            if rank.get(c, 0) >= rank.get(params.get(i, "stored"), 0):
+                params[i] = c
+        psig = {i: self.param_signals.get(i, frozenset()) | other.param_signals.get(i, frozenset())
+                for i in set(self.param_signals) | set(other.param_signals)}
+        return FuncSummary(
+            self.name, {**other.touches, **self.touches}, {**other.spawns_touching, **self.spawns_touching}, params,
+            self.pool_returns | other.pool_returns, self.returns_checkout or other.returns_checkout,
+            self.returns_new_runtime or other.returns_new_runtime, self.clears_interrupt | other.clears_interrupt,
+            self.resets_globals | other.resets_globals, self.signals | other.signals, self.runs_js or other.runs_js,
+            self.locks | other.locks, self.drains_funcs or other.drains_funcs, psig, self.joins | other.joins,
+            self.drains | other.drains,
+        )
+
     def fingerprint(self) -> tuple:
+        cached = self.__dict__.get("_fp")
+        if cached is None:
+            cached = self.__dict__["_fp"] = self._fingerprint()
+        return cached
+
+    def _fingerprint(self) -> tuple:
         return (
             tuple(sorted(self.touches.items())),
             tuple(sorted(self.spawns_touching.items())),

@@ -72,6 +72,12 @@ class FileContext:
         return self.paths.get(name, "")
 
     def key(self) -> tuple:
+        cached = self.__dict__.get("_key")
+        if cached is None:
+            cached = self.__dict__["_key"] = self._key()
+        return cached
+
+    def _key(self) -> tuple:
         return (self.package, tuple(sorted(self.roles.items())), self.dot_roles, self.module,
                 tuple(sorted((k, v) for k, v in self.paths.items() if self.roles.get(k) == api.ROLE_MODULE)))
 

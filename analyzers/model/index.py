@@ -220,6 +220,14 @@ def _qualify(ty: T.Ty, path: str, local: set) -> T.Ty:
     return ty
 
 
+def _fp(shape, compute) -> bytes:
+    """A shape's fingerprint, kept on the (cached, shared) shape object."""
+    cached = shape.__dict__.get("_fp")
+    if cached is None:
+        cached = shape.__dict__["_fp"] = compute(shape).encode()
+    return cached
+
+
 def _qualify_key(key: tuple, path: str) -> tuple:
     if key and key[0] in ("pkg", "pkgval") and len(key) > 1 and "#" not in str(key[1]):
         return (key[0], f"{path}#{key[1]}") + tuple(key[2:])
@@ -253,6 +261,7 @@ class PackageIndex:
     vars: dict[str, VarShape] = field(default_factory=dict)
     summaries: dict[str, FuncSummary] = field(default_factory=dict)
     external: dict[str, ExternalPackage] = field(default_factory=dict)  # import path -> its exports
+    locations: dict = field(default_factory=dict)  # ("type"|"func"|"var", name) -> (path, decl start)
 
     # -- other packages of the module -------------------------------------------------------------
     def type_shape(self, name: str) -> TypeShape | None:
@@ -285,15 +294,20 @@ class PackageIndex:
         return ext
 
     def add(self, shape: DeclShape, path: str, decl_start: int) -> None:
+        """Add a declaration's (cached, shared) shape; where it stands goes in ``locations``."""
         for t in shape.types:
-            t.path, t.decl_start = path, decl_start
             self.types[t.name] = t
+            self.locations[("type", t.name)] = (path, decl_start)
         for f in shape.funcs:
-            f.path, f.decl_start = path, decl_start
             self.funcs[f.key] = f
+            self.locations[("func", f.key)] = (path, decl_start)
         for v in shape.vars:
-            v.path, v.decl_start = path, decl_start
             self.vars[v.name] = v
+            self.locations[("var", v.name)] = (path, decl_start)
+
+    def location(self, kind: str, name: str) -> tuple[str, int]:
+        """(file, declaration start) of a type, func or var of this package."""
+        return self.locations.get((kind, name), ("", 0))
 
     # -- type questions ------------------------------------------------------------------------
     def resolve(self, ty: T.Ty, depth: int = 0) -> T.Ty:
@@ -374,14 +388,11 @@ class PackageIndex:
         """Changes when a shape that other declarations read changes (not on body edits)."""
         h = hashlib.blake2b(digest_size=12)
         for name in sorted(self.types):
-            t = self.types[name]
-            h.update(repr((name, t.ty, sorted((k, f.ty, f.embedded) for k, f in t.fields.items()))).encode())
+            h.update(_fp(self.types[name], lambda t: repr((t.name, t.ty, sorted((k, f.ty, f.embedded) for k, f in t.fields.items())))))
         for key in sorted(self.funcs):
-            f = self.funcs[key]
-            h.update(repr((key, f.params, f.results, f.is_handler)).encode())
+            h.update(_fp(self.funcs[key], lambda f: repr((f.key, f.params, f.results, f.is_handler))))
         for name in sorted(self.vars):
-            v = self.vars[name]
-            h.update(repr((name, v.ty, v.init)).encode())
+            h.update(_fp(self.vars[name], lambda v: repr((v.name, v.ty, v.init))))
         for path in sorted(self.external):
             h.update(f"{path}:{self.external[path].fingerprint()}".encode())
         return h.hexdigest()

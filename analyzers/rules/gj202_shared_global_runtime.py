@@ -72,12 +72,14 @@ def _declaration(pkg: PackageView, canon: tuple):
     if canon and canon[0] == "pkg":
         var = pkg.index.vars.get(canon[1])
         if var is not None:
-            return var.path, var.decl_start + var.span[0], var.decl_start + var.span[1], f"package variable `{canon[1]}`"
+            path, start = pkg.index.location("var", canon[1])
+            return path, start + var.span[0], start + var.span[1], f"package variable `{canon[1]}`"
     if canon and canon[0] == "field":
         shape = pkg.index.types.get(canon[1])
         if shape is not None and canon[2] in shape.fields:
             f = shape.fields[canon[2]]
-            return shape.path, shape.decl_start + f.span[0], shape.decl_start + f.span[1], f"field `{canon[1]}.{canon[2]}`"
+            path, start = pkg.index.location("type", canon[1])
+            return path, start + f.span[0], start + f.span[1], f"field `{canon[1]}.{canon[2]}`"
     return None
 
 

@@ -96,5 +96,6 @@ def check(pkg: PackageView):
             shape = pkg.index.types.get(canon[1])
             if shape is not None and canon[2] in shape.fields:
                 f = shape.fields[canon[2]]
-                yield Finding(RULE.id, RULE.name, RULE.severity, shape.path, shape.decl_start + f.span[0],
-                              shape.decl_start + f.span[1], message, related, tags=("unnecessary",))
+                path, start = pkg.index.location("type", canon[1])
+                yield Finding(RULE.id, RULE.name, RULE.severity, path, start + f.span[0],
+                              start + f.span[1], message, related, tags=("unnecessary",))
