@@ -15,6 +15,8 @@ import time
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from ... import __version__
 from ...analyzers.hover import hover_at, normalize_locale
@@ -31,9 +33,36 @@ CMD_REINDEX = "gojaguard.reindex"
 DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri} -> {text, sexp, version} or null (for tests)
 
 
+class GojaguardProtocol(LanguageServerProtocol):
+    """pygls without its own copies of the open documents: the server keeps its own (``Workspace``).
+
+    pygls applies each change to its copy before calling our handler, and converting a character
+    past the end of a line it clamps it *in place*, in the params our handler then reads, to one
+    before the end: an insertion at the end of a line landed before its last character and the
+    server's text silently diverged from the client's (found by tests/test_robustness_sync.py).
+    """
+
+    def _ours(self, method: str, params):
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):
+        yield from self._ours(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
+
 class GojaguardServer(LanguageServer):
     def __init__(self):
-        super().__init__("gojaguard", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__("gojaguard", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=GojaguardProtocol)
         self.ws: Workspace | None = None
         self.pull = False
         self.workspace_pull = False
