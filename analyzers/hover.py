@@ -115,7 +115,19 @@ def _key_section(d: DeclRef, pkg: PackageView, key, locale: str, limit: int = 8)
     elif uses:
         lines.append(_t(locale, "✅ handed to a goroutine, and not used by anyone else while it runs",
                         "✅ 移交给 goroutine，在它运行期间没有其他代码使用"))
-    return ["\n".join(lines)]
+    return [_markdown(lines)]
+
+
+def _markdown(lines: list[str]) -> str:
+    """Lines to markdown: consecutive "- " items form one list; every other line is a paragraph
+    (a single newline would run fields together in a markdown renderer)."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith("- ") and blocks and blocks[-1][0].startswith("- "):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return "\n\n".join("\n".join(b) for b in blocks)
 
 
 def _short(s: str, n: int = 60) -> str:
@@ -148,7 +160,7 @@ def _mutex_section(pkg: PackageView, d: DeclRef, key, locale: str) -> list[str]:
                             f"- 所属 goroutine 之外的使用 {pkg.at(s.decl, s.anchor)}：`{_short(s.touch.what)}`"))
         if v.kind == DEFENSIVE:
             lines.append(_t(locale, "Removing it is optional; keeping it changes nothing.", "删除它是可选的；保留它也不会改变任何行为。"))
-        return ["\n".join(lines)]
+        return [_markdown(lines)]
     return [_t(locale, "**Verdict:** no Lock of it seen in this package", "**结论：**本包中没有看到对它加锁")]
 
 
@@ -169,7 +181,7 @@ def _spawn_section(pkg: PackageView, d: DeclRef, spawn: F.Spawn, locale: str) ->
         lines.append(_t(locale, "✅ a complete hand-off: nothing else uses what it uses while it runs", "✅ 完整的移交：它运行期间没有其他代码使用同一运行时"))
     else:
         lines.append(_t(locale, "✅ touches no runtime or Value", "✅ 不访问任何运行时或 Value"))
-    return ["\n".join(lines)]
+    return [_markdown(lines)]
 
 
 def explanation(rule_id: str, locale: str) -> str:

@@ -134,11 +134,6 @@ def test_neovim_end_to_end(nvim_run: dict):
 
 def test_neovim_diagnostic_optional_fields(nvim_run: dict, request):
     """codeDescription and relatedInformation are sent exactly when the client declared them."""
-    if nvim_run["version"] == "0.11":
-        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-            "server bug: for a pull client it reads relatedInformation/codeDescriptionSupport from "
-            "textDocument.diagnostic only; Neovim 0.11 (like vscode-languageclient 9) declares them under "
-            "textDocument.publishDiagnostics, so relatedInformation is dropped")))
     lines = [ln for ln in nvim_run["out"].splitlines() if ln.startswith("FIELDS ")]
     assert lines, f"the run did not get that far:\n{nvim_run['out']}"
     assert lines[-1] == "FIELDS ok", lines[-1]

@@ -233,9 +233,6 @@ def test_vscode_extension_against_the_real_server(vscode_run: dict):
             shutil.copy2(out / src, EXT / "images" / dst)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "server bug: for a pull client it reads relatedInformation/codeDescriptionSupport from textDocument.diagnostic "
-    "only; vscode-languageclient 9 declares them under textDocument.publishDiagnostics, so VS Code gets neither"))
 def test_vscode_problems_show_rule_links_and_related_information(vscode_run: dict):
     markers = _result(vscode_run, "problems")["markers"]
     gj203 = next(m for m in markers if m["code"] == "GJ203")

@@ -328,7 +328,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
             if passed:
                 continue  # handed to other code: it is that code's job to call it
             if not sites:
-                out.append(F.ApiMisuse(anchor, f"callback {b.name} from RegisterCallback() is never called", "cb-never"))
+                out.append(F.ApiMisuse(anchor, f"callback `{b.name}` from RegisterCallback() is never called", "cb-never"))
                 continue
             # per path, in the flows that call it
             calling_regions = set()
@@ -339,9 +339,9 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
                     continue
                 possible = counts.get(b.uid, frozenset({0}))
                 if 0 in possible:
-                    out.append(F.ApiMisuse(anchor, f"callback {b.name} from RegisterCallback() is not called on every path", "cb-never", [(span, "this path ends without calling it")]))
+                    out.append(F.ApiMisuse(anchor, f"callback `{b.name}` from RegisterCallback() is not called on every path", "cb-never", [(span, "this path ends without calling it")]))
                 if any(c >= 2 for c in possible):
-                    out.append(F.ApiMisuse(anchor, f"callback {b.name} from RegisterCallback() may be called twice", "cb-twice", [(s, "called here") for s in sites]))
+                    out.append(F.ApiMisuse(anchor, f"callback `{b.name}` from RegisterCallback() may be called twice", "cb-twice", [(s, "called here") for s in sites]))
         return out
 
     def flow_region_of(self, offset: int) -> int:

@@ -755,7 +755,7 @@ class FlowMixin:
             return state
         if role == api.ROLE_K6_PROMISES and name == "New":
             if self.in_off_owner():
-                self.misuse(node, f"{text(node)} called off the VU's goroutine", "register-off-owner")
+                self.misuse(node, "called off the VU's goroutine", "register-off-owner")
             return state
         if role == "testing":
             return state
@@ -903,7 +903,7 @@ class FlowMixin:
             return self.loop_call(self.key_of(base, operand), name, node, args, state)
         if bty.kind == T.VU:
             if name in ("RegisterCallback",) and self.in_off_owner():
-                self.misuse(node, f"{text(node)} called off the VU's goroutine", "register-off-owner")
+                self.misuse(node, "called off the VU's goroutine", "register-off-owner")
             if name == "RegisterCallback":
                 self.register_sites.append(self.rel(node))
             return state
@@ -1030,7 +1030,7 @@ class FlowMixin:
     def loop_call(self, key, name: str, node: Node, args: list[Node], state: State) -> State:
         if name == "Run":
             if key in state.started:
-                self.misuse(node, f"{text(node)} while the loop was started with Start()", "run-while-started")
+                self.misuse(node, "on a loop that was started with Start()", "run-while-started")
             return self.callback(args[0], "loop-run", node, state) if args else state
         if name in ("RunOnLoop", "SetTimeout", "SetInterval"):
             return self.callback(args[0], F.CTX_LOOP, node, state) if args else state
@@ -1040,7 +1040,7 @@ class FlowMixin:
             return state
         if name == "Stop":
             if self.in_loop_callback():
-                self.misuse(node, f"{text(node)} inside a callback running on the loop", "stop-in-loop")
+                self.misuse(node, "inside a callback running on the loop", "stop-in-loop")
             state = state.copy()
             state.started = state.started - {key}
             return state
@@ -1435,7 +1435,10 @@ class FlowMixin:
                 self.handovers.append(F.Handover(self.rel(node), tuple(sorted(keys, key=repr)), runtime_key, text(a), self.region_now, self.rel(a)))
 
     def misuse(self, node: Node, what: str, problem: str, related_spans=()) -> None:
-        self.api_misuse.append(F.ApiMisuse(self.rel(node), what, problem, list(related_spans)))
+        """A misused call, anchored on its callee (``loop.Run``), never on a multi-line argument."""
+        fn = node.child_by_field_name("function") if node.type == "call_expression" else None
+        anchor = fn if fn is not None else node
+        self.api_misuse.append(F.ApiMisuse(self.rel(anchor), f"`{text(anchor)}(…)` {what}", problem, list(related_spans)))
 
     def check_k6_callbacks(self, state: State, span) -> None:
         self.cb_exit_counts.append((self.frame.region, dict(state.cb_calls), span))

@@ -27,12 +27,11 @@ def export_fix(d: DeclRef, h) -> list[Fix]:
 
 def stop_nowait_fix(d: DeclRef, m) -> list[Fix]:
     """GJ402: loop.Stop() inside the loop -> loop.StopNoWait()."""
-    text = d.text(m.span)
-    if not text.endswith(".Stop()"):
+    text = d.text(m.span)  # the callee: loop.Stop
+    if not text.endswith(".Stop"):
         return []
     s, e = d.abs(m.span)
-    start = e - len("Stop()")
-    return [Fix("Use StopNoWait() inside the loop", (Edit(d.path, start, start + len("Stop"), "StopNoWait"),))]
+    return [Fix("Use StopNoWait() inside the loop", (Edit(d.path, e - len("Stop"), e, "StopNoWait"),))]
 
 
 def _line_start_and_indent(source: bytes, offset: int) -> tuple[int, str]:

@@ -88,7 +88,7 @@ _WHY = {
 def check(pkg: PackageView):
     for d in pkg.decls:
         for m in d.facts.api_misuse:
-            message = f"{m.what}: {_WHY.get(m.problem, m.problem)}"
+            message = f"{m.what}: {_WHY.get(m.problem, m.problem)}"  # m.what names the call
             related = [pkg.related(d, span, msg) for span, msg in m.related[:4]]
             fixes = stop_nowait_fix(d, m) if m.problem == "stop-in-loop" else []
             yield pkg.finding(RULE, d, m.span, message, related, fixes)

@@ -52,13 +52,18 @@ class ClientSupport:
 
     @classmethod
     def from_capabilities(cls, caps: lsp.ClientCapabilities, pull: bool) -> "ClientSupport":
+        """Real clients (vscode-languageclient 9, Neovim 0.11) declare what they can show only under
+        textDocument.publishDiagnostics, even when they pull: read it from either place."""
         td = caps.text_document
-        src = (td.diagnostic if pull else td.publish_diagnostics) if td is not None else None
-        if src is None:
-            return cls(False, False, False)
-        tag_support = getattr(src, "tag_support", None)
-        return cls(bool(getattr(src, "related_information", False)), bool(getattr(src, "code_description_support", False)),
-                   bool(tag_support is not None and lsp.DiagnosticTag.Unnecessary in (tag_support.value_set or [])))
+        sources = [s for s in ((td.diagnostic, td.publish_diagnostics) if pull else (td.publish_diagnostics,))
+                   if s is not None] if td is not None else []
+
+        def flag(name: str) -> bool:
+            return any(bool(getattr(s, name, False)) for s in sources)
+
+        tags = any(getattr(s, "tag_support", None) is not None and lsp.DiagnosticTag.Unnecessary in (s.tag_support.value_set or [])
+                   for s in sources)
+        return cls(flag("related_information"), flag("code_description_support"), tags)
 
 
 ALL = ClientSupport()
