@@ -18,13 +18,15 @@ from .bindings import settle
 from .contexts import ContextMixin
 from .evaluate import EvaluateMixin
 from .flow import FlowMixin
+from .flow_calls import CallsMixin
+from .flow_spawns import SpawnsMixin
 from .imports import FileContext
 from .index import PackageIndex
 from .resolve import ResolveMixin
 from .typeexpr import text
 
 
-class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
+class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMixin, SpawnsMixin):
     def __init__(self, node: Node, fctx: FileContext, index: PackageIndex, config: EngineConfig):
         self.node = node
         self.base = node.start_byte
@@ -107,9 +109,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
         if self.node.type == "method_declaration":
             recv = self.regions[0].params[0].ty if self.regions[0].params and self.regions[0].params[0].kind == "recv" else None
             rname = recv.name if recv is not None and recv.kind == T.STRUCT else ""
-            if not rname:
-                from ..syntax.document import Decl  # noqa: F401  (receiver of a non-struct type)
-
+            if not rname:  # a method of a non-struct type
                 recv_node = self.node.child_by_field_name("receiver")
                 t = recv_node.named_children[0].child_by_field_name("type") if recv_node is not None and recv_node.named_children else None
                 while t is not None and t.type in ("pointer_type", "generic_type", "parenthesized_type"):
@@ -163,14 +163,13 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin):
             if b is None:
                 return F.KeyInfo(key, F.ORIGIN_UNKNOWN, "?")
             fields = [str(k) for k in key[2:]]
-            label = ".".join([b.name] + fields).replace(".Runtime()", ".Runtime()")
+            label = ".".join([b.name] + fields)
             origin = b.origin or (F.ORIGIN_PARAM if b.kind in ("param", "recv") else F.ORIGIN_UNKNOWN)
-            note = b.origin_note
             if fields:
                 if fields[-1] == "Runtime()":
-                    origin, note = F.ORIGIN_VU, "the VU's runtime"
+                    origin = F.ORIGIN_VU
                 elif fields[0] in b.fields and b.fields[fields[0]].origin:
-                    origin, note = b.fields[fields[0]].origin, b.fields[fields[0]].origin_note
+                    origin = b.fields[fields[0]].origin
                 elif origin in (F.ORIGIN_PARAM, F.ORIGIN_UNKNOWN):
                     origin = F.ORIGIN_FIELD
             canonical = self.field_canonical(b.ty, fields)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..model import facts as F
 from .base import ERROR, PackageView, Rule
 from .ownership import canonical, label_of, stories
 

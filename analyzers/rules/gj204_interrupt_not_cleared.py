@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..model import facts as F
 from .ownership import quoted
 from .base import WARNING, PackageView, Rule
 from .fixes import clear_interrupt_fix
