@@ -14,6 +14,7 @@ its summary changed, the declarations that call it). Rules then run over the pac
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -234,13 +235,14 @@ class Engine:
     # -- per file ---------------------------------------------------------------------------------
     def file_context(self, doc: Document, module: str = "") -> FileContext:
         root = doc.tree.root_node
-        header = []
+        # the key covers all that file_context reads: every byte before the first function, method
+        # or type declaration (imports after an ERROR or a var count; so do their offsets)
+        end = len(doc.source)
         for node in root.named_children:
-            if node.type in ("package_clause", "import_declaration"):
-                header.append(doc.source[node.start_byte : node.end_byte])
-            elif node.type not in ("comment",):
+            if node.type in ("function_declaration", "method_declaration", "type_declaration"):
+                end = node.start_byte
                 break
-        key = (b"\0".join(header), module)
+        key = (hashlib.blake2b(doc.source[:end], digest_size=16).digest(), end, module)
         fctx = self._fctx_cache.get(key)
         if fctx is None:
             fctx = file_context(root, self.config.engine, module)
@@ -339,7 +341,7 @@ class Engine:
             rounds = 0  # a keystroke: only the changed declarations were analysed again
         else:
             rounds = self._fixpoint(analysed, index, shape_fp, facts_by_decl, result, clock, docs)
-        kept = {(p, d.text): facts_by_decl[(p, d.start)] for p, _f, d in analysed if (p, d.start) in facts_by_decl}
+        kept = {(p, d.text, f.key()): facts_by_decl[(p, d.start)] for p, f, d in analysed if (p, d.start) in facts_by_decl}
         self._last[package_id] = _LastRun(shape_fp, dict(index.summaries), kept,
                                           {f.summary.name: f.summary for f in kept.values() if f.summary is not None})
         self._summaries[package_id] = index.summaries
@@ -353,10 +355,11 @@ class Engine:
         last = self._last.get(package_id)
         if last is None or last.shape_fp != shape_fp:
             return False
-        changed = [(p, f, d) for p, f, d in analysed if (p, d.text) not in last.facts]
+        # a declaration is unchanged when its text and its file's imports are (facts read both)
+        changed = [(p, f, d) for p, f, d in analysed if (p, d.text, f.key()) not in last.facts]
         if len(changed) > INCREMENTAL_LIMIT:
             return False
-        current = {(p, d.text) for p, _f, d in analysed}
+        current = {(p, d.text, f.key()) for p, f, d in analysed}
         names = {n for n in (facts_name(d) for _p, _f, d in changed) if n}
         for key, facts in last.facts.items():  # a removed declaration that mattered to others
             if key not in current and facts.summary is not None and facts.summary.name not in names \
@@ -373,9 +376,9 @@ class Engine:
                 if old is None or old.fingerprint() != facts.summary.fingerprint():
                     return False  # what callers see of it changed: they must be analysed again
             facts_by_decl[(path, d.start)] = facts
-        for path, _f, d in analysed:
+        for path, f, d in analysed:
             if (path, d.start) not in facts_by_decl:
-                facts_by_decl[(path, d.start)] = last.facts[(path, d.text)]
+                facts_by_decl[(path, d.start)] = last.facts[(path, d.text, f.key())]
         return True
 
     def _fixpoint(self, analysed, index, shape_fp, facts_by_decl, result, clock, docs) -> int:

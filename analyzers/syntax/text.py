@@ -17,11 +17,41 @@ UTF32 = "utf-32"
 _EOL = re.compile(rb"\r\n|\r|\n")
 
 
+def _chars(chunk: bytes):
+    """(code point, its size in bytes) of each character of a UTF-8 chunk.
+
+    Lone surrogates (which a client can send, kept as surrogatepass bytes) are one character; an
+    invalid sequence is one U+FFFD of its length, as decoders (and editors) replace it.
+    """
+    i, n = 0, len(chunk)
+    while i < n:
+        window = chunk[i:i + 4096]
+        bad = 0
+        try:
+            text = window.decode("utf-8", "surrogatepass")
+            size = len(window)
+        except UnicodeDecodeError as exc:
+            text = window[:exc.start].decode("utf-8", "surrogatepass")
+            if exc.end >= len(window) and i + len(window) < n and exc.start > 0:
+                size = exc.start  # a character cut by the window: read it with the next one
+            else:
+                size, bad = exc.end, exc.end - exc.start
+        for ch in text:
+            o = ord(ch)
+            yield o, 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+        if bad:
+            yield 0xFFFD, bad
+        i += size
+
+
 def _units(chunk: bytes, encoding: str) -> int:
     """Length of a UTF-8 byte chunk in the code units of ``encoding``."""
     if encoding == UTF8:
         return len(chunk)
-    text = chunk.decode("utf-8", errors="replace")
+    try:
+        text = chunk.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:  # invalid bytes: count them as decoders show them
+        return sum(2 if encoding == UTF16 and o > 0xFFFF else 1 for o, _ in _chars(chunk))
     if encoding == UTF32:
         return len(text)
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
@@ -74,18 +104,21 @@ class LineIndex:
             return start
         if encoding == UTF8:
             pos = min(start + character, end)
-            while pos > start and pos < len(self.data) and (self.data[pos] & 0xC0) == 0x80:
-                pos -= 1  # inside a multi-byte character: move to its start
+            if pos < end and (self.data[pos] & 0xC0) == 0x80:  # maybe inside a character: move to its start
+                at = start
+                for _o, size in _chars(self.data[start:end]):
+                    if at + size > pos:
+                        return at
+                    at += size
             return pos
-        text = self.data[start:end].decode("utf-8", errors="replace")
         units = 0
         consumed = 0
-        for ch in text:
-            width = 2 if encoding == UTF16 and ord(ch) > 0xFFFF else 1
+        for o, size in _chars(self.data[start:end]):
+            width = 2 if encoding == UTF16 and o > 0xFFFF else 1
             if units + width > character:
                 break
             units += width
-            consumed += len(ch.encode("utf-8")) if ch != "\ufffd" else 1
+            consumed += size
         return min(start + consumed, end)
 
 
