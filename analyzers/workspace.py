@@ -2,14 +2,18 @@
 
 Directories named ``vendor`` or ``testdata``, and those starting with ``.`` or ``_``, are
 skipped; so are files starting with ``.`` or ``_``. Directory symlinks are not followed unless
-asked (a link can leave the tree or loop). A package is the ``.go`` files of one directory that
-share a package clause (``foo`` and its external test package ``foo_test`` are two).
+asked (a link can leave the tree or loop); neither are file symlinks leading out of the tree (each
+is reported). Only regular files are read (a FIFO would block, a device never end). A package is
+the ``.go`` files of one directory that share a package clause (``foo`` and its external test
+package ``foo_test`` are two).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +45,19 @@ class Discovery:
     problems: list[str] = field(default_factory=list)  # unreadable files, broken links, ...
 
 
+def read_source(path: str) -> bytes:
+    """A Go file's bytes. Only regular files are read: opening a FIFO would block until a writer
+    comes, a device (a link to /dev/zero) would never end; both are an OSError instead."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", path)
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", path)
+        return fh.read()
+
+
 def package_name(source: bytes) -> str:
     """The package clause's name, read cheaply (comments before it are skipped)."""
     stripped = re.sub(rb"//[^\n]*|/\*.*?\*/", b"", source[:4096], flags=re.S)
@@ -60,6 +77,7 @@ def iter_go_files(paths: list[str], config: Config, follow_links: bool = False, 
         if not p.is_dir():
             problems.append(f"{root}: no such file or directory")
             continue
+        root_real = os.path.realpath(p)
         for dirpath, dirnames, filenames in os.walk(p, followlinks=follow_links, onerror=lambda e: problems.append(f"{e.filename}: {e.strerror}")):
             real = os.path.realpath(dirpath)
             if real in seen_dirs:  # a link loop
@@ -71,13 +89,29 @@ def iter_go_files(paths: list[str], config: Config, follow_links: bool = False, 
                 if d not in _SKIP_DIRS and not d.startswith((".", "_"))
                 and not config.excluded(os.path.join(dirpath, d) + "/", str(p))
             )
+            if not follow_links:  # say so when a link leading out of the tree is left alone
+                for d in dirnames:
+                    _outside(os.path.join(dirpath, d), root_real, root, problems)
             for name in sorted(filenames):
                 if not name.endswith(".go") or name.startswith((".", "_")):
                     continue
                 full = os.path.join(dirpath, name)
                 if config.excluded(full, str(p)):
                     continue
+                if not follow_links and _outside(full, root_real, root, problems):
+                    continue
                 yield full
+
+
+def _outside(path: str, root_real: str, root: str, problems: list) -> bool:
+    """Is ``path`` a symbolic link leading out of the tree being walked? (Then it is noted.)"""
+    if not os.path.islink(path):
+        return False
+    real = os.path.realpath(path)
+    if real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep):
+        return False
+    problems.append(f"{path}: a symbolic link out of {root} (to {real}): not followed (--follow-links follows links)")
+    return True
 
 
 def discover(paths: list[str], config: Config, follow_links: bool = False) -> Discovery:
@@ -87,8 +121,7 @@ def discover(paths: list[str], config: Config, follow_links: bool = False) -> Di
     engine_hit: dict[tuple[str, str], bool] = {}
     for path in iter_go_files(paths, config, follow_links, disc.problems):
         try:
-            with open(path, "rb") as fh:
-                source = fh.read()
+            source = read_source(path)
         except OSError as exc:
             disc.problems.append(f"{path}: cannot read: {exc.strerror}")
             continue
@@ -114,9 +147,8 @@ def package_imports_engine(pkg: Package, config: Config) -> bool:
     """Re-check a package the walk skipped, against the engine paths of its own configuration."""
     for path in pkg.files:
         try:
-            with open(path, "rb") as fh:
-                if imports_engine_quickly(fh.read(), config.engine):
-                    return True
+            if imports_engine_quickly(read_source(path), config.engine):
+                return True
         except OSError:
             continue
     return False

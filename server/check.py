@@ -17,7 +17,7 @@ from ..analyzers.config import Config
 from ..analyzers.engine import Engine
 from ..analyzers.syntax.document import Document
 from ..analyzers.syntax.text import UTF32
-from ..analyzers.workspace import Package, discover, package_imports_engine
+from ..analyzers.workspace import Package, discover, package_imports_engine, read_source
 
 
 @dataclass
@@ -80,8 +80,7 @@ def check_package(files: list[str], package_id: str, config: Config, external=No
     problems: list[str] = []
     for path in files:
         try:
-            with open(path, "rb") as fh:
-                docs[path] = Document(fh.read(), path)
+            docs[path] = Document(read_source(path), path)
         except OSError as exc:
             problems.append(f"{path}: cannot read: {exc.strerror}")
     result = engine.analyze_package(docs, package_id, external)

@@ -20,7 +20,7 @@ from ...analyzers import config as C
 from ...analyzers.engine import Engine, PackageResult
 from ...analyzers.syntax.document import Document, sexp
 from ...analyzers.syntax.text import LineIndex
-from ...analyzers.workspace import discover, package_name
+from ...analyzers.workspace import discover, package_name, read_source
 from . import convert
 from .settings import Settings, merge
 
@@ -148,8 +148,7 @@ class Workspace:
         if cached is not None and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return cached[2]
         try:
-            with open(path, "rb") as fh:
-                doc = Document(fh.read(), path)
+            doc = Document(read_source(path), path)
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
             return None
