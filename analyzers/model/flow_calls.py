@@ -477,9 +477,12 @@ class CallsMixin:
     def summary_call(self, shape, recv: Node | None, node: Node, args: list[Node], state: State) -> State:
         summary = self.index.summary(shape.key)
         self.callees.add(shape.key)
+        # a function of the package whose summary is not known yet (the first fixpoint round) is
+        # the bottom of the lattice: it touches nothing and keeps its callbacks for later, so that
+        # the summaries only grow from round to round and reach the least fixpoint
         for i, a in enumerate(args):
             if a.type == "func_literal" or self.regions_of(a) or self.is_func_param(a):
-                ctx = summary.spawn_params.get(i, F.CTX_SYNC) if summary is not None else F.CTX_SYNC
+                ctx = summary.spawn_params.get(i, F.CTX_SYNC) if summary is not None else F.CTX_STORED
                 ctx = {"go": F.CTX_GO, "onowner": F.CTX_ONOWNER, "sync": F.CTX_SYNC, "loop": F.CTX_LOOP,
                        "stored": F.CTX_STORED}.get(ctx, F.CTX_SYNC)
                 signals = set()
@@ -488,12 +491,6 @@ class CallsMixin:
                         signals.update((kind, k) for k in self.map_rel_key(rel, recv, args))
                 state = self.callback(a, ctx, node, state, signals=frozenset(signals))
         if summary is None:
-            for a in args:
-                state = self.pass_arg(a, node, state)
-            if recv is not None:
-                info = self.ei(recv)
-                if self.holds_runtime(info.ty):
-                    self.touch(self.key_of(info, recv), node, "call", text(node), state)
             return state
         for rel, kind in summary.touches.items():
             for key in self.map_rel_key(rel, recv, args):
