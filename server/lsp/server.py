@@ -30,7 +30,7 @@ log = logging.getLogger("gojaguard.server")
 
 CMD_EXPLAIN = "gojaguard.explain"
 CMD_REINDEX = "gojaguard.reindex"
-DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri} -> {text, sexp, version} or null (for tests)
+DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri, tree?} -> {text, sexp, version} or null (for tests)
 
 
 class GojaguardProtocol(LanguageServerProtocol):
@@ -96,8 +96,6 @@ class GojaguardServer(LanguageServer):
             return None
         self.stats["analyses"] += 1
         self.stats["last_ms"] = (time.perf_counter() - started) * 1000
-        for err in result.errors:
-            self.log(f"gojaguard: {err}", lsp.MessageType.Warning)
         return result
 
     def schedule(self, package_id: str) -> None:
@@ -184,6 +182,7 @@ def initialize(ls: GojaguardServer, params: lsp.InitializeParams):
     elif not roots and params.root_path:
         roots.append(params.root_path)
     ls.ws = Workspace(roots, ls.settings)
+    ls.ws.report = lambda err: ls.log(f"gojaguard: {err}", lsp.MessageType.Warning)  # each once, on any path
     if ls.pull:
         ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, lsp.DiagnosticOptions(
             identifier="gojaguard", inter_file_dependencies=True, workspace_diagnostics=ls.workspace_pull))(pull_document)
@@ -487,8 +486,9 @@ async def reindex_command(ls: GojaguardServer, *args):
 
 @server.feature(DEBUG_DOCUMENT)
 def debug_document(ls: GojaguardServer, params):
-    uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
-    return ls.ws.debug_document(uri) if isinstance(uri, str) else None
+    get = params.get if isinstance(params, dict) else (lambda k, d=None: getattr(params, k, d))
+    uri = get("uri")
+    return ls.ws.debug_document(uri, tree=get("tree", True) is not False) if isinstance(uri, str) else None
 
 
 # -- entry point ------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ class Workspace:
         self.results: dict[str, PackageResult] = {}  # package id -> latest result
         self.dirty: set[str] = set()
         self.indexed: set[str] = set()  # package ids found by the workspace index
+        self.report = None  # called with each new isolated error or skipped file (the server tells the client)
+        self._errors: dict[str, set[str]] = {}  # package id -> errors of its last analysis
 
     # -- paths, packages, configuration ---------------------------------------------------------
     @staticmethod
@@ -155,7 +157,7 @@ class Workspace:
         self._disk[path] = (st.st_mtime_ns, st.st_size, doc)
         return doc
 
-    def debug_document(self, uri: str) -> dict | None:
+    def debug_document(self, uri: str, tree: bool = True) -> dict | None:
         """What the server holds for an open document (for tests): its text, tree and version."""
         od = self.open.get(uri)
         if od is None:
@@ -164,7 +166,7 @@ class Workspace:
             text = od.doc.source.decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             text = od.doc.source.decode("utf-8", "replace")
-        return {"text": text, "sexp": sexp(od.doc.tree.root_node), "version": od.version}
+        return {"text": text, "sexp": sexp(od.doc.tree.root_node) if tree else None, "version": od.version}
 
     def forget(self, path: str) -> None:
         self._disk.pop(path, None)
@@ -199,8 +201,11 @@ class Workspace:
         docs = self.package_docs(package_id)
         docs = {p: d for p, d in docs.items() if not cfg.excluded(p, self.roots[0] if self.roots else "")}
         result = self.engine_for(cfg).analyze_package(docs, package_id)
-        for err in result.errors:
-            log.error("internal error (isolated): %s", err)
+        before = self._errors.get(package_id, set())
+        for err in result.errors:  # each once while it lasts (the engine logged internal ones already)
+            if err not in before and self.report is not None:
+                self.report(err)
+        self._errors[package_id] = set(result.errors)
         self.results[package_id] = result
         self.dirty.discard(package_id)
         return result
