@@ -17,7 +17,8 @@ from ..analyzers.config import Config
 from ..analyzers.engine import Engine
 from ..analyzers.syntax.document import Document
 from ..analyzers.syntax.text import UTF32
-from ..analyzers.workspace import Package, discover, package_imports_engine, read_source
+from ..analyzers.module import find_module
+from ..analyzers.workspace import Package, discover, package_imports_engine, read_source, waves
 
 
 @dataclass
@@ -151,23 +152,31 @@ def check_paths(paths: list[str], config: Config | None, jobs: int = 0, follow_l
         disc.packages += extra
         report.packages_skipped -= len(extra)
         report.packages_analysed += len(extra)
-    packages = _largest_first(disc.packages)
-    work = [(pkg.files, pkg.id, config_for(pkg), None) for pkg in packages]
+    # packages in dependency order, in waves: each package is analysed once, with the summaries
+    # of the packages of its module it imports (what their helpers do with callbacks and runtimes)
+    def import_path_of(pkg: Package) -> str:
+        module = find_module(pkg.dir)
+        return module.import_path(pkg.dir) if module is not None else pkg.id
+
+    plan = waves(disc.packages, import_path_of)
     jobs = jobs or os.cpu_count() or 1
-    jobs = max(1, min(jobs, len(work)))
+    jobs = max(1, min(jobs, max((len(w) for w in plan), default=1)))
     report.jobs = jobs
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    exports: dict = {}
+    results = []
     try:
-        run = (lambda ws: list(pool.map(_run, ws, chunksize=1))) if pool is not None else (lambda ws: [_run(w) for w in ws])
-        results = run(work)
-        # second round: packages that call into other packages of their module are analysed again
-        # with those packages' summaries (what their helpers do with callbacks, runtimes, Values)
-        exports = {imp: exp for *_, (imp, exp, _imports) in results if imp and exp is not None}
-        again = [i for i, r in enumerate(results) if any(p in exports for p in r[4][2])]
-        if again:
-            redo = [(work[i][0], work[i][1], work[i][2], {p: exports[p] for p in results[i][4][2] if p in exports}) for i in again]
-            for i, r in zip(again, run(redo)):
-                results[i] = r
+        for wave in plan:
+            work = []
+            for pkg in _largest_first(wave):
+                external = {p: exports[p] for p in pkg.imports if p in exports}
+                work.append((pkg.files, pkg.id, config_for(pkg), external or None))
+            done = list(pool.map(_run, work, chunksize=1)) if pool is not None and len(work) > 1 else [_run(w) for w in work]
+            for r in done:
+                imp, exp, _imports = r[4]
+                if imp and exp is not None:
+                    exports[imp] = exp
+            results += done
     finally:
         if pool is not None:
             pool.shutdown()
