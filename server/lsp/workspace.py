@@ -20,7 +20,8 @@ from ...analyzers import config as C
 from ...analyzers.engine import Engine, PackageResult
 from ...analyzers.syntax.document import Document, sexp
 from ...analyzers.syntax.text import LineIndex
-from ...analyzers.workspace import discover, package_name, read_source
+from ...analyzers.module import find_module
+from ...analyzers.workspace import discover, import_paths, package_name, read_source, waves
 from . import convert
 from .settings import Settings, merge
 
@@ -44,6 +45,9 @@ class Workspace:
         self._engines: dict[tuple, Engine] = {}
         self._configs: dict[str, C.Config] = {}
         self.results: dict[str, PackageResult] = {}  # package id -> latest result
+        self.exports: dict = {}  # import path -> what that package exports to the module
+        self.imports_of: dict[str, set] = {}  # package id -> import paths it names
+        self.stale_importers: set = set()  # packages to re-analyse because an import changed
         self.dirty: set[str] = set()
         self.indexed: set[str] = set()  # package ids found by the workspace index
         self.report = None  # called with each new isolated error or skipped file (the server tells the client)
@@ -200,7 +204,12 @@ class Workspace:
         cfg = self.config_for(directory or ".")
         docs = self.package_docs(package_id)
         docs = {p: d for p, d in docs.items() if not cfg.excluded(p, self.roots[0] if self.roots else "")}
-        result = self.engine_for(cfg).analyze_package(docs, package_id)
+        imports = set()
+        for doc in docs.values():
+            imports |= import_paths(doc.source)
+        external = {p: self.exports[p] for p in imports if p in self.exports}
+        result = self.engine_for(cfg).analyze_package(docs, package_id, external or None)
+        self._update_exports(package_id, result)
         before = self._errors.get(package_id, set())
         for err in result.errors:  # each once while it lasts (the engine logged internal ones already)
             if err not in before and self.report is not None:
@@ -209,6 +218,25 @@ class Workspace:
         self.results[package_id] = result
         self.dirty.discard(package_id)
         return result
+
+    def _update_exports(self, package_id: str, result: PackageResult) -> None:
+        """Keep what each package exports to the rest of its module; when that changes, the
+        packages that import it must be analysed again (they are marked dirty)."""
+        self.imports_of[package_id] = set(result.module_imports)
+        imp = result.import_path
+        if not imp:
+            return
+        importers = [pid for pid, imports in self.imports_of.items() if imp in imports and pid != package_id]
+        if not importers and imp not in self.exports:
+            return  # nobody imports it (yet): no need to compute its exports
+        new = result.exports
+        old = self.exports.get(imp)
+        self.exports[imp] = new
+        if new is not None and (old is None or old.fingerprint() != new.fingerprint()):
+            for pid in importers:
+                if pid in self.results:  # analysed without (or with older) knowledge of it
+                    self.dirty.add(pid)
+                    self.stale_importers.add(pid)
 
     def result_for(self, path: str) -> PackageResult:
         pid = self.package_id_of(path)
@@ -232,6 +260,14 @@ class Workspace:
                 continue
             cfg = self.config_for(root)
             disc = discover([root], cfg)
-            ids += [pkg.id for pkg in disc.packages]
+
+            def import_path_of(pkg, _cache={}):
+                module = find_module(pkg.dir)
+                return module.import_path(pkg.dir) if module is not None else pkg.id
+
+            for wave in waves(disc.packages, import_path_of):  # dependencies first
+                for pkg in wave:
+                    ids.append(pkg.id)
+                    self.imports_of.setdefault(pkg.id, set()).update(pkg.imports)
         self.indexed = set(ids)
         return ids
