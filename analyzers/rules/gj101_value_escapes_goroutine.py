@@ -11,7 +11,12 @@ RULE = Rule(
     severity=WARNING,
     family="Value lifetime",
     summary="A goja Value is used on another goroutine while its runtime's owner keeps running.",
-    shown_by="go test -race reports a data race between the goroutine's use of the Value and the owner's use of the runtime.",
+    shown_by=(
+        "go test -race reports a data race inside goja between the goroutine's (or timer "
+        "callback's) use of the Value and the owner's use of the runtime; the "
+        "exported-data twins are race-free. A primitive Value (vm.ToValue of an int or string) is "
+        "tied to no runtime: sending it to another goroutine shows no race."
+    ),
     doc="""\
 ## What it does
 Finds a `goja.Value` (or `*goja.Object`, a slice or map of them, a struct field holding one) that

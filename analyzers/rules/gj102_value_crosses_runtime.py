@@ -13,7 +13,12 @@ RULE = Rule(
     severity=ERROR,
     family="Value lifetime",
     summary="A Value made by one runtime is handed to another runtime.",
-    shown_by="a run shows goja panicking with its own cross-runtime TypeError when the Value is used in the other runtime.",
+    shown_by=(
+        "a run shows goja refusing the hand-over with its own TypeError \"Illegal runtime "
+        "transition of an Object\" (a panic from ToValue, the error returned by Set); re-created "
+        "data is accepted. goja does not check call arguments (a foreign object passed to the "
+        "other runtime's function runs without error), and primitive Values cross runtimes freely."
+    ),
     doc="""\
 ## What it does
 Finds a Value made by runtime A handed to runtime B: `B.Set(name, v)`, `B.ToValue(v)`, an argument

@@ -11,7 +11,12 @@ RULE = Rule(
     severity=WARNING,
     family="Value lifetime",
     summary="A Value is stored where it outlives its runtime's check-out or request (a package variable, a global map, a long-lived struct).",
-    shown_by="go test -race reports a race when a later request uses the stored Value while the runtime that made it serves another request.",
+    shown_by=(
+        "a run shows the stored Value misused later: read while its pooled runtime serves the next "
+        "request, go test -race reports a data race inside goja; handed to the next request's "
+        "runtime, goja refuses it with its cross-runtime TypeError. Stored exported data is clean; "
+        "a stored primitive Value (vm.ToValue(\"hello\")) shows neither."
+    ),
     doc="""\
 ## What it does
 Finds a Value (or a container of Values) stored where it outlives the code that owns its runtime:

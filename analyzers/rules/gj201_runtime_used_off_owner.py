@@ -12,7 +12,12 @@ RULE = Rule(
     severity=ERROR,
     family="Runtime ownership",
     summary="A goja runtime (or a JS function of it) is used on a goroutine other than its owner's while the owner may still use it.",
-    shown_by="go test -race reports a data race inside the runtime between the two goroutines.",
+    shown_by=(
+        "go test -race reports a data race inside the runtime between the off-owner goroutine (go "
+        "statement, timer callback, helper goroutine, HTTP or k6 goroutine) and the owner, with "
+        "goja, sobek and a fork; hand-offs, owner loops and loop scheduling are race-free. An "
+        "off-owner call that touches no runtime state (ToValue of an int) shows no race."
+    ),
     doc="""\
 ## What it does
 Finds runtime methods (`RunString`, `RunProgram`, `Set`, `Get`, `ToValue`, `NewObject`, …) and

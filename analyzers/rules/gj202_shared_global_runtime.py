@@ -11,7 +11,11 @@ RULE = Rule(
     severity=ERROR,
     family="Runtime ownership",
     summary="One runtime in a package variable or long-lived struct field is used by code that runs concurrently.",
-    shown_by="go test -race reports a data race when two goroutines (two requests) use the shared runtime.",
+    shown_by=(
+        "go test -race reports a data race inside the runtime when two concurrent HTTP requests "
+        "(or two goroutines) run scripts on the shared runtime; a runtime per request, a "
+        "sync.Pool, a lock around every use and an owner goroutine are race-free."
+    ),
     doc="""\
 ## What it does
 Finds a runtime kept in a package-level variable, or in a field of a long-lived struct (a service,

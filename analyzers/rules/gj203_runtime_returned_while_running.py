@@ -11,7 +11,11 @@ RULE = Rule(
     severity=ERROR,
     family="Runtime ownership",
     summary="A pooled runtime is returned to its pool on a path where a goroutine may still run JS on it.",
-    shown_by="go test -race reports a race between the abandoned goroutine still running JS and the next user of the pooled runtime.",
+    shown_by=(
+        "go test -race reports a data race inside the runtime between the abandoned goroutine "
+        "still running JS and the deferred cleanup or the next user of the pooled runtime; "
+        "interrupting and waiting before the return is race-free."
+    ),
     doc="""\
 ## What it does
 Finds a return of a pooled runtime (`pool <- vm`, `sync.Pool.Put`, a `Put`/`Release` helper) on a

@@ -12,7 +12,13 @@ RULE = Rule(
     severity=WARNING,
     family="Runtime ownership",
     summary="A reused runtime is interrupted but not ClearInterrupt()ed before its next use or its return to the pool.",
-    shown_by="a run shows the next script on the reused runtime failing at once with an InterruptedError.",
+    shown_by=(
+        "a run shows the next script on the reused runtime failing at once with "
+        "*goja.InterruptedError when the watchdog's interrupt lands as the script finishes (an "
+        "interrupt that stops a running script is cleared by goja itself); stopping the watchdog, "
+        "then ClearInterrupt, fixes it. A clear placed before stopping the watchdog leaves a "
+        "window too narrow for any run."
+    ),
     doc="""\
 ## What it does
 Finds `vm.Interrupt(…)` — called directly or by a watchdog (`time.AfterFunc`,

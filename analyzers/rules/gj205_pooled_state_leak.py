@@ -10,7 +10,11 @@ RULE = Rule(
     severity=WARNING,
     family="Runtime ownership",
     summary="Global state set on a pooled runtime for one request is not reset before the runtime goes back to the pool.",
-    shown_by="a run shows the next request on the pooled runtime reading the previous request's global.",
+    shown_by=(
+        "a run shows the next request on the pooled runtime reading the previous request's global, "
+        "and the previous request's respond() writing the next request's data into the previous "
+        "response; resetting or deleting the global before the return fixes it."
+    ),
     doc="""\
 ## What it does
 Finds `vm.Set("name", …)` or `vm.GlobalObject().Set(…)` on a runtime checked out of a pool, when

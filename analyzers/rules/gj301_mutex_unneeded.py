@@ -11,7 +11,11 @@ RULE = Rule(
     severity=INFORMATION,
     family="Mutex necessity",
     summary="Every Lock of this mutex runs on the runtime's own goroutine: it serialises nothing and is defensive only.",
-    shown_by="cannot be shown by a run: a mutex that serialises nothing changes no behaviour; the fixture's test shows only that removing it changes nothing under -race.",
+    shown_by=(
+        "cannot be shown by a run: a mutex that serialises nothing changes no behaviour; the runs "
+        "show only that the flagged code is race-free under -race, alone and with several runtimes "
+        "at once."
+    ),
     doc="""\
 ## What it does
 Reports a mutex whose every `Lock`/`Unlock`, and every access to the state it guards, runs on the

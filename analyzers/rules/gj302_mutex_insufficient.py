@@ -11,7 +11,11 @@ RULE = Rule(
     severity=WARNING,
     family="Mutex necessity",
     summary="A mutex guards Values, but a guarded Value is used off the runtime's goroutine: the lock protects the container, not the runtime.",
-    shown_by="go test -race reports a data race inside the runtime although every access to the guarded slice holds the mutex.",
+    shown_by=(
+        "go test -race reports a data race inside the runtime between the handlers called on "
+        "another goroutine and the owner's scripts, although every access to the guarded slice "
+        "holds the mutex; handing the calls to the loop is race-free."
+    ),
     doc="""\
 ## What it does
 Finds a Value that is guarded by a mutex — stored in, or copied out of, state that is accessed

@@ -11,7 +11,11 @@ RULE = Rule(
     severity=WARNING,
     family="Mutex necessity",
     summary="JS is called while holding a mutex that functions JS can call also lock: a re-entrant call deadlocks.",
-    shown_by="a run shows a listener that calls back into the locking function deadlocking (detected with a timeout).",
+    shown_by=(
+        "a run shows a JS callback that re-enters the locking function hanging for good, blocked "
+        "in sync.(*Mutex).Lock at the re-entered function (a timeout, then the goroutine's stack); "
+        "copy under the lock and call after unlocking does not hang."
+    ),
     doc="""\
 ## What it does
 Finds a call that runs JS — calling a `goja.Callable`, `RunString`, `RunProgram`, … — while a

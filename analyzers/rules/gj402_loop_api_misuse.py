@@ -11,7 +11,12 @@ RULE = Rule(
     severity=WARNING,
     family="Event loop",
     summary="Misuse of the event-loop / k6 owner APIs: Stop() inside the loop, Run() on a started loop, RegisterCallback off the VU goroutine, a callback not called exactly once.",
-    shown_by="a run shows loop.Stop() inside a callback deadlocking (detected with a timeout); the k6 cases are shown against a local stand-in of the k6 API.",
+    shown_by=(
+        "a run shows loop.Stop() inside a loop callback hanging in (*EventLoop).Stop and loop.Run "
+        "on a started loop panicking (\"Loop is already started\"); against the local k6 stand-in, "
+        "a RegisterCallback never called on an error path hangs the VU's iteration, and one called "
+        "from a goroutine runs off the loop (its work dropped if the iteration already ended)."
+    ),
     doc="""\
 ## What it does
 Reports misuse of the APIs that hand work back to a runtime's owner:
