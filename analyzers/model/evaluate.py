@@ -116,7 +116,7 @@ class EvaluateMixin:
             return self.ei_composite(node)
         if kind == "func_literal":
             result = node.child_by_field_name("result")
-            return EI(T.Ty(T.FUNC, results=result_types(result, self.fctx)), const=not self.captures_locals(node))
+            return EI(T.Ty(T.FUNC, results=result_types(result, self.fctx)))  # const-ness: see captures_locals
         if kind in _LITERALS:
             return CONST
         if kind == "binary_expression":

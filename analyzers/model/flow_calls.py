@@ -408,8 +408,9 @@ class CallsMixin:
         if args[0].type not in ("interpreted_string_literal", "raw_string_literal"):
             gname = "*" + text(args[0])
         resets = name == "Delete" or (len(args) > 1 and text(args[1]) in ("nil", "goja.Undefined()", "sobek.Undefined()") or (len(args) > 1 and text(args[1]).endswith(".Undefined()")))
-        if not resets and len(args) > 1 and self.ei(args[1]).const:
-            return state  # the same constant for every request: nothing leaks
+        const = len(args) > 1 and (not self.captures_locals(args[1]) if args[1].type == "func_literal" else self.ei(args[1]).const)
+        if not resets and const:
+            return state  # the same constant (or a function of nothing per-request) for every request
         state = state.copy()
         for key in keys:
             current = dict(state.globals.get(key, ()))
