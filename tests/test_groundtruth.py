@@ -7,9 +7,10 @@ line above it says which fixture code it runs and what the run must show:
 
     //groundtruth:scenario fixture=rules/gj201/positive.go func=RunInBackground expect=race
 
-expect: race (the race detector reports a data race inside the engine), shown (the scenario saw
-the bug's symptom and logged "SHOWN: ..."), clean (it passed, race-free) or unshowable (as clean,
-for a finding no run can show). A positive scenario whose run contradicts its fixture carries
+expect: race (the race detector reports a data race inside the engine; a positive gets up to
+three runs, as the detector can miss a race), shown (the scenario saw the bug's symptom and
+logged "SHOWN: ..."), clean (it passed, race-free) or unshowable (as clean, for a finding no run
+can show). A positive scenario whose run contradicts its fixture carries
 disagree="..." (the run shows the analyzer's premise does not hold there) or unshown="..." (the
 bug is real but no input can make this fixture show it); those are reported as expected failures
 of the agreement check, and turn into failures when they stop holding.
@@ -102,11 +103,15 @@ def test_scenarios_are_well_formed():
 # --- running the Go module --------------------------------------------------------------------
 
 
+RACE_ATTEMPTS = 3
+
+
 @dataclass
 class Run:
     rc: int
     output: str
     seconds: float
+    attempts: int = 1
     verdict: str = field(init=False)
 
     def __post_init__(self):
@@ -161,28 +166,48 @@ def runs(tmp_path_factory) -> dict[str, Run]:
         pytest.fail(f"building the ground-truth test binary failed:\n{build.stdout}\n{build.stderr}")
     built = time.monotonic()
 
-    def run(s: Scenario) -> Run:
-        env = dict(os.environ, GOJAGUARD_SCENARIO=s.test,
-                   # Stop at the first race; keep a long history (a race whose earlier access
-                   # has left the history is not reported); wait 0.2s, not 1s, at exit for late
-                   # reports (the scenarios join their goroutines).
-                   GORACE="halt_on_error=1 exitcode=66 history_size=7 atexit_sleep_ms=200")
+    env = dict(os.environ,
+               # Stop at the first race; keep a long history (a race whose earlier access has
+               # left the history is not reported); wait 0.2s, not 1s, at exit for late reports
+               # (the scenarios join their goroutines).
+               GORACE="halt_on_error=1 exitcode=66 history_size=7 atexit_sleep_ms=200",
+               # More Ps than a small CI machine's cores: the detector misses fewer races
+               # with timer callbacks when they do not share the owner's P.
+               GOMAXPROCS=str(max(4, os.cpu_count() or 1)))
+
+    def attempt(s: Scenario) -> Run:
         t0 = time.monotonic()
         try:
             p = subprocess.run(
                 [str(binary), "-test.run", f"^{s.test}$", "-test.count=1", "-test.v", "-test.timeout=90s"],
-                cwd=GROUNDTRUTH, env=env, capture_output=True, text=True, timeout=120,
+                cwd=GROUNDTRUTH, env=dict(env, GOJAGUARD_SCENARIO=s.test),
+                capture_output=True, text=True, timeout=120,
             )
             rc, output = p.returncode, p.stdout + p.stderr
         except subprocess.TimeoutExpired as e:
             rc, output = -1, f"timed out after 120s\n{e.stdout or ''}{e.stderr or ''}"
         return Run(rc, output, time.monotonic() - t0)
 
+    def run(s: Scenario) -> Run:
+        # The race detector reports only races it sees, and it misses some (in our runs, about
+        # one run in ten of a race with a timer callback): a positive gets up to RACE_ATTEMPTS
+        # runs, and one report is proof. A negative runs once.
+        r = attempt(s)
+        for _ in range(RACE_ATTEMPTS - 1):
+            if s.expect != "race" or r.verdict == "race":
+                break
+            again = attempt(s)
+            again.attempts, again.seconds = r.attempts + 1, r.seconds + again.seconds
+            r = again
+        return r
+
     with ThreadPoolExecutor(max_workers=max(2, min(6, os.cpu_count() or 2))) as pool:
         results = dict(zip((s.test for s in SCENARIOS), pool.map(run, SCENARIOS)))
     finished = time.monotonic()
+    retried = sorted(t for t, r in results.items() if r.attempts > 1)
     print(f"\nground truth: built in {built - started:.1f}s, {len(SCENARIOS)} scenarios run in "
-          f"{finished - built:.1f}s (slowest: {max(r.seconds for r in results.values()):.1f}s)")
+          f"{finished - built:.1f}s (slowest: {max(r.seconds for r in results.values()):.1f}s; "
+          f"run again for a race: {', '.join(retried) or 'none'})")
     return results
 
 
@@ -194,7 +219,8 @@ def _expected(s: Scenario) -> str:
 def test_run_shows(s: Scenario, runs):
     """The run shows what the scenario says: a race, the bug's symptom, or a clean pass."""
     r = runs[s.test]
-    assert r.verdict == _expected(s), f"{s.test}: the run showed {r.verdict}, expected {_expected(s)}\n{r.output[-6000:]}"
+    runs_ = f"{r.attempts} runs" if r.attempts > 1 else "the run"
+    assert r.verdict == _expected(s), f"{s.test}: {runs_} showed {r.verdict}, expected {_expected(s)}\n{r.output[-6000:]}"
     if r.verdict == "race":
         report = r.output.split("WARNING: DATA RACE", 1)[1]
         assert any(e in report for e in _ENGINES), f"{s.test}: the race is not inside the engine\n{report[:4000]}"
