@@ -15,6 +15,7 @@ import time
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
@@ -33,6 +34,15 @@ CMD_REINDEX = "gojaguard.reindex"
 DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri, tree?} -> {text, sexp, version} or null (for tests)
 
 
+class _Unreadable:
+    """A request whose params (or shape) the server cannot read: it still gets an answer."""
+
+    jsonrpc = "2.0"
+
+    def __init__(self, id_, code: int, message: str):
+        self.id, self.code, self.message = id_, code, message
+
+
 class GojaguardProtocol(LanguageServerProtocol):
     """pygls without its own copies of the open documents: the server keeps its own (``Workspace``).
 
@@ -40,7 +50,50 @@ class GojaguardProtocol(LanguageServerProtocol):
     past the end of a line it clamps it *in place*, in the params our handler then reads, to one
     before the end: an insertion at the end of a line landed before its last character and the
     server's text silently diverged from the client's (found by tests/test_robustness_sync.py).
+
+    Every request gets an answer (found by tests/test_robustness_protocol.py): pygls dropped
+    requests with params it could not read (a negative position, a string for params) and requests
+    after shutdown, leaving the client waiting forever; those get InvalidParams / InvalidRequest.
+    Before initialize, requests get ServerNotInitialized and notifications are dropped (the spec).
     """
+
+    def send_error(self, id_, code: int, message: str) -> None:
+        self._send_data({"jsonrpc": "2.0", "id": id_, "error": {"code": int(code), "message": message}})
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "method" in data and "id" in data:
+                id_ = data["id"]
+                if isinstance(id_, (int, str)) and not isinstance(id_, bool):
+                    return _Unreadable(id_, lsp.ErrorCodes.InvalidParams, f"invalid params for {data['method']}: {exc}")
+                return _Unreadable(None, lsp.ErrorCodes.InvalidRequest, f"invalid request id {id_!r}")
+            if isinstance(data, dict) and "method" not in data and "id" not in data:
+                return _Unreadable(None, lsp.ErrorCodes.InvalidRequest, "a message with neither method nor id")
+            if isinstance(data, dict):  # a notification or a response: never answered, only logged
+                return _Unreadable(None, 0, f"ignored an unreadable {'notification' if 'method' in data else 'response'}: "
+                                            f"{data.get('method', data.get('id'))!r}: {exc}")
+            raise
+
+    def handle_message(self, message):
+        if isinstance(message, _Unreadable):
+            log.warning("unreadable message: %s", message.message)
+            if message.code:
+                self.send_error(message.id, message.code, message.message)
+            return
+        if not hasattr(message, "jsonrpc"):  # a JSON array, number, string... (LSP has no batches)
+            self.send_error(None, lsp.ErrorCodes.InvalidRequest, "not a JSON-RPC message object")
+            return
+        method = getattr(message, "method", None)
+        if method is not None and method not in (lsp.INITIALIZE, lsp.EXIT) and getattr(self._server, "ws", 0) is None:
+            if getattr(message, "id", None) is not None:  # before initialize: requests error, notifications drop
+                self.send_error(message.id, lsp.ErrorCodes.ServerNotInitialized, f"{method}: the server is not initialized")
+            return
+        if self._shutdown and method is not None and method != lsp.EXIT and getattr(message, "id", None) is not None:
+            self.send_error(message.id, lsp.ErrorCodes.InvalidRequest, f"{method}: the server is shutting down")
+            return
+        super().handle_message(message)
 
     def _ours(self, method: str, params):
         if (handler := self.fm.features.get(method)) is not None:
@@ -60,6 +113,13 @@ class GojaguardProtocol(LanguageServerProtocol):
 
 
 class GojaguardServer(LanguageServer):
+    def report_server_error(self, error: Exception, source) -> None:
+        if source is JsonRpcException:  # the message could not even be parsed: JSON-RPC's Parse error
+            log.warning("unparsable message from the client: %r", error)
+            self.protocol.send_error(None, lsp.ErrorCodes.ParseError, f"parse error: {error}")
+            return
+        super().report_server_error(error, source)
+
     def __init__(self):
         super().__init__("gojaguard", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
                          protocol_cls=GojaguardProtocol)
@@ -96,6 +156,10 @@ class GojaguardServer(LanguageServer):
             return None
         self.stats["analyses"] += 1
         self.stats["last_ms"] = (time.perf_counter() - started) * 1000
+        stale, self.ws.stale_importers = self.ws.stale_importers, set()
+        for pid in stale:  # what this package offers its importers changed: they go again
+            if pid != package_id and (pid in self.ws.indexed or any(self.ws.package_id_of(od.path) == pid for od in self.ws.open.values())):
+                self.schedule(pid)
         return result
 
     def schedule(self, package_id: str) -> None:
