@@ -566,4 +566,5 @@ def run(tcp: str | None = None, log_file: str | None = None, log_level: str = "i
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
-    return 0
+    # the LSP exit code: 0 after a shutdown request, 1 when the client left without one (exit, EOF)
+    return 0 if getattr(server.protocol, "_shutdown", False) else 1
