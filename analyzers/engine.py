@@ -472,7 +472,8 @@ class Engine:
     def _error(self, result: PackageResult, where: str, message: str, exc: BaseException) -> None:
         """An isolated internal error: reported in the result each time, logged once per engine."""
         text = f"{where}: {message}"
-        result.errors.append(text)
+        if text not in result.errors:  # once per result (each fixpoint round retries the declaration)
+            result.errors.append(text)
         if text not in self._logged:
             if len(self._logged) > 10000:
                 self._logged.clear()
