@@ -31,6 +31,7 @@ log = logging.getLogger("gojaguard.server")
 
 CMD_EXPLAIN = "gojaguard.explain"
 CMD_REINDEX = "gojaguard.reindex"
+CLIENT_TIMEOUT = 10  # seconds to wait for the client's answer to our requests (then go on without it)
 DEBUG_DOCUMENT = "gojaguard/debugDocument"  # {uri, tree?} -> {text, sexp, version} or null (for tests)
 
 
@@ -71,6 +72,10 @@ class GojaguardProtocol(LanguageServerProtocol):
                 return _Unreadable(None, lsp.ErrorCodes.InvalidRequest, f"invalid request id {id_!r}")
             if isinstance(data, dict) and "method" not in data and "id" not in data:
                 return _Unreadable(None, lsp.ErrorCodes.InvalidRequest, "a message with neither method nor id")
+            if isinstance(data, dict) and "method" not in data and isinstance(data.get("id"), (int, str)):
+                # an unreadable answer to one of our requests: fail that request, do not leave it waiting
+                return lsp.ResponseErrorMessage(id=data["id"], error=lsp.ResponseError(
+                    code=lsp.ErrorCodes.InvalidParams, message=f"unreadable response: {exc}"))
             if isinstance(data, dict):  # a notification or a response: never answered, only logged
                 return _Unreadable(None, 0, f"ignored an unreadable {'notification' if 'method' in data else 'response'}: "
                                             f"{data.get('method', data.get('id'))!r}: {exc}")
@@ -266,12 +271,12 @@ async def initialized(ls: GojaguardServer, params: lsp.InitializedParams):
         caps.workspace.did_change_watched_files.dynamic_registration
     if watch:
         try:
-            await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
+            await asyncio.wait_for(ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
                 id="gojaguard-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[
                     lsp.FileSystemWatcher(glob_pattern="**/*.go"),
                     lsp.FileSystemWatcher(glob_pattern="**/.gojaguard.toml"),
-                ]))]))
+                ]))])), CLIENT_TIMEOUT)
         except Exception as exc:
             log.warning("could not register file watchers: %s", exc)
     ls._index_task = asyncio.ensure_future(index_workspace(ls))
@@ -279,7 +284,8 @@ async def initialized(ls: GojaguardServer, params: lsp.InitializedParams):
 
 async def refresh_configuration(ls: GojaguardServer) -> None:
     try:
-        items = await ls.workspace_configuration_async(lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="gojaguard")]))
+        items = await asyncio.wait_for(ls.workspace_configuration_async(lsp.ConfigurationParams(
+            items=[lsp.ConfigurationItem(section="gojaguard")])), CLIENT_TIMEOUT)
     except Exception as exc:
         log.warning("workspace/configuration failed: %s", exc)
         return
@@ -307,7 +313,7 @@ async def index_workspace(ls: GojaguardServer) -> None:
     caps = ls.client_capabilities
     if caps.window is not None and caps.window.work_done_progress:
         try:
-            await ls.work_done_progress.create_async(token)
+            await asyncio.wait_for(ls.work_done_progress.create_async(token), CLIENT_TIMEOUT)
             ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="gojaguard: indexing", percentage=0, cancellable=False))
             progress = True
         except Exception as exc:
