@@ -1,0 +1,189 @@
+"""Hostile input to the engine, the CLI and the server: invalid UTF-8, NUL bytes, random bytes, a
+10 MB file, 100k-line files, 50,000-deep nesting, unterminated strings and comments, a million `{`.
+Each is answered within the per-file time budget (plus its parse), memory stays bounded, the
+process stays alive; a file over its budget is reported as skipped, never silently dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from gojaguard.analyzers import budget as B
+from gojaguard.analyzers.config import Config
+from gojaguard.analyzers.engine import Engine
+from gojaguard.analyzers.syntax.document import Document
+
+from lspclient import PROFILES, SERVER
+from robustness import hostile, procinfo
+
+BUDGET = 1.0  # seconds of analysis per file in these tests
+SKIPPED = "skipped: analysing it took longer than the file time budget"
+
+
+def parse_allowance(size: int) -> float:
+    """Parsing is not under the budget (tree-sitter runs in C): allow ~1 s per MB, generously."""
+    return 2.0 + 1.5 * size / 1e6
+
+
+def engine_inputs() -> dict[str, bytes]:
+    """The catalogue at a fifth of its size (the deep ones at full depth), for in-process runs."""
+    inputs = hostile.catalogue(scale=0.2)
+    for name, gen in (("deep-blocks-50k", hostile.deep_blocks), ("deep-parens-50k", hostile.deep_parens),
+                      ("deep-calls-50k", hostile.deep_calls), ("deep-binary-50k", hostile.deep_binary),
+                      ("deep-func-literals-50k", hostile.deep_func_literals), ("deep-ifs-50k", hostile.deep_ifs)):
+        inputs[name] = gen(50_000)
+    inputs["million-braces"] = hostile.million_braces()
+    inputs["deep-types-50k"] = hostile.HEADER + b"var x " + b"[]" * 50_000 + b"*goja.Runtime\n"
+    inputs["deep-struct-types"] = hostile.HEADER + b"type T " + b"struct { f " * 5_000 + b"int" + b" }" * 5_000 + b"\n"
+    inputs["deep-var-initializer"] = hostile.HEADER + b"var x = " + b"func() int { return " * 3_000 + b"1" + b" }()" * 3_000 + b"\n"
+    return inputs
+
+
+@pytest.mark.parametrize("name", sorted(engine_inputs()))
+def test_engine_answers_each_hostile_input_within_its_budget(name, caplog):
+    src = engine_inputs()[name]
+    engine = Engine(Config(file_time_budget=BUDGET))
+    started = time.perf_counter()
+    doc = Document(src, "h.go")
+    with caplog.at_level(logging.CRITICAL, logger="gojaguard"):
+        result = engine.analyze_package({"h.go": doc}, "h")
+    elapsed = time.perf_counter() - started
+    assert elapsed < BUDGET + parse_allowance(len(src)) + 2.0, f"{name}: {elapsed:.1f}s"
+    fr = result.files["h.go"]
+    if elapsed > BUDGET + parse_allowance(len(src)):  # slow: then it must say it skipped the file
+        assert fr.skipped.startswith(SKIPPED), (name, fr.skipped)
+    for err in result.errors:
+        assert isinstance(err, str) and err.startswith("h.go"), err
+    # the results are usable: every finding inside the file, every message a string
+    for f in fr.findings:
+        assert 0 <= f.start <= f.end <= len(src) and f.message
+
+
+def test_a_slow_file_is_reported_as_skipped_and_the_others_still_analysed():
+    slow = hostile.sequential_branches(1_500)
+    fine = (hostile.HEADER + b"func Fine(vm *goja.Runtime) {\n\tv := vm.Get(\"x\")\n\tgo func() { _ = v.String() }()\n"
+            b"\tvm.Set(\"y\", 1)\n}\n")
+    engine = Engine(Config(file_time_budget=0.5))
+    started = time.perf_counter()
+    result = engine.analyze_package({"slow.go": Document(slow, "slow.go"), "fine.go": Document(fine, "fine.go")}, "p")
+    assert time.perf_counter() - started < 5
+    assert result.files["slow.go"].skipped.startswith(SKIPPED) and "0.5s" in result.files["slow.go"].skipped
+    assert any(e.startswith("slow.go: " + SKIPPED) for e in result.errors)
+    assert result.files["slow.go"].findings == []
+    assert [f.rule for f in result.files["fine.go"].findings] == ["GJ101"]
+    # no budget: the same file is analysed to the end
+    assert not Engine(Config(file_time_budget=0)).analyze_package({"slow.go": Document(hostile.sequential_branches(150), "s")}, "q").errors
+
+
+def test_the_watchdog_interrupts_a_single_slow_declaration_and_nothing_leaks():
+    before = B.interruptions()
+    src = hostile.sequential_branches(3_000)  # one declaration that alone takes a minute
+    engine = Engine(Config(file_time_budget=0.3))
+    started = time.perf_counter()
+    result = engine.analyze_package({"one.go": Document(src, "one.go")}, "p")
+    assert time.perf_counter() - started < 3
+    assert result.files["one.go"].skipped.startswith(SKIPPED)
+    assert B.interruptions() > before
+    time.sleep(0.1)  # no late BudgetExceeded escapes into unrelated code
+    assert sum(range(100_000)) == 4999950000
+
+
+# -- the CLI ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile_tree(tmp_path_factory) -> Path:
+    """Every hostile input at full size, each in a package directory of its own."""
+    root = tmp_path_factory.mktemp("hostile")
+    for name, src in hostile.catalogue(scale=1.0).items():
+        d = root / name
+        d.mkdir()
+        (d / "h.go").write_bytes(src)
+    return root
+
+
+def test_check_on_every_hostile_input_at_full_size(hostile_tree: Path):
+    started = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "gojaguard", "check", "--format", "json", "--jobs", "2",
+                        "--file-time-budget", str(BUDGET), str(hostile_tree)], capture_output=True, text=True, timeout=240)
+    elapsed = time.perf_counter() - started
+    assert p.returncode in (0, 1), p.stderr[-3000:]
+    report = json.loads(p.stdout)
+    assert "Traceback" not in p.stderr, p.stderr[-3000:]
+    skipped = [x for x in report["problems"] if SKIPPED in x]
+    assert any("sequential-branches" in x for x in skipped), report["problems"]
+    assert any("10MB-file" in x for x in skipped), report["problems"]
+    for x in report["problems"]:  # each problem names its file
+        assert x.startswith(str(hostile_tree)), x
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"check on {len(list(hostile_tree.iterdir()))} hostile inputs: {elapsed:.1f}s, peak worker RSS {peak_mb:.0f} MB")
+    assert peak_mb < 3000
+    assert elapsed < 120
+
+
+# -- the server -----------------------------------------------------------------------------------------
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER), params=["neovim-0.7"], scope="module")
+async def server(lsp_client: LanguageClient, request, tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-server")
+    lsp_client.pull = PROFILES[request.param]["pull"]
+    lsp_client.root = root
+    lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
+    await lsp_client.initialize_session(lsp.InitializeParams(
+        capabilities=PROFILES[request.param]["caps"], root_uri=root.as_uri(),
+        initialization_options={"diagnosticsDelay": 0, "fileTimeBudget": BUDGET}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _diagnostics(client: LanguageClient, uri: str):
+    if client.pull:
+        report = await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        return list(report.items)
+    await client.protocol.send_request_async("gojaguard/debugDocument", {"uri": uri, "tree": False})  # a barrier
+    return list(client.diagnostics.get(uri, []))
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server_answers_every_hostile_document_and_stays_alive(server: LanguageClient):
+    client = server
+    pid = client._server.pid
+    timings = {}
+    for name, src in hostile.catalogue(scale=1.0).items():
+        uri = (client.root / name / "h.go").as_uri()
+        text = src.decode("utf-8", "surrogateescape")  # invalid bytes travel as lone surrogates
+        started = time.perf_counter()
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(
+            uri=uri, language_id="go", version=1, text=text)))
+        diags = await asyncio.wait_for(_diagnostics(client, uri), timeout=60)
+        elapsed = time.perf_counter() - started
+        timings[name] = elapsed
+        assert elapsed < BUDGET + parse_allowance(len(src)) + 8, f"{name}: {elapsed:.1f}s"
+        lines = text.count("\n")
+        for line, char in ((0, 0), (lines // 2, 3), (lines, 10**6), (10**6, 10**6)):
+            await client.text_document_hover_async(lsp.HoverParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line=line, character=char)))
+        await client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=lines + 1, character=0)),
+            context=lsp.CodeActionContext(diagnostics=diags[:5])))
+        view = await client.protocol.send_request_async("gojaguard/debugDocument", {"uri": uri, "tree": False})
+        assert view.text == text  # even invalid UTF-8 round-trips
+        client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    assert client._server.returncode is None  # alive
+    assert any(SKIPPED in m.message and "sequential-branches" in m.message for m in client.log_messages)
+    peak = procinfo.peak_rss_mb(pid)
+    slowest = max(timings, key=timings.get)
+    print(f"server: {len(timings)} hostile documents, slowest {slowest} {timings[slowest]:.1f}s, peak RSS {peak:.0f} MB")
+    assert peak < 3000
