@@ -45,6 +45,10 @@ ANALYSED = ("function_declaration", "method_declaration", "var_declaration")
 MAX_ROUNDS = 6
 MAX_VARIANTS = 8
 INCREMENTAL_LIMIT = 8  # changed declarations the fast path handles
+# Cache bounds (a long editing session makes a new declaration text at every keystroke): entries
+# beyond these are dropped least recently used first, never those the current analysis used.
+MAX_CACHED_DECLS = 4000
+MAX_CACHED_PACKAGES = 200
 
 
 @dataclass
@@ -213,14 +217,42 @@ def syntax_errors(node: Node, limit: int = 50) -> list[tuple[int, int]]:
     return out
 
 
+class _Lru(dict):
+    """A dict that keeps its entries in order of use (a hit moves an entry last) and can be trimmed
+    to a size without dropping what the current analysis used."""
+
+    def __init__(self):
+        super().__init__()
+        self.used: set = set()
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            value = dict.pop(self, key)
+            dict.__setitem__(self, key, value)
+            self.used.add(key)
+            return value
+        return default
+
+    def __setitem__(self, key, value):
+        dict.pop(self, key, None)
+        dict.__setitem__(self, key, value)
+        self.used.add(key)
+
+    def trim(self, size: int) -> None:
+        keep = max(size, len(self.used))
+        while len(self) > keep:
+            dict.__delitem__(self, next(iter(self)))
+        self.used = set()
+
+
 class Engine:
     def __init__(self, config: Config | None = None):
         self.config = config or Config()
         self._fctx_cache: dict = {}
-        self._shape_cache: dict = {}
-        self._facts_cache: dict = {}
-        self._summaries: dict = {}  # package id -> {func key: FuncSummary}
-        self._last: dict = {}  # package id -> _LastRun (for the incremental fast path)
+        self._shape_cache: _Lru = _Lru()
+        self._facts_cache: _Lru = _Lru()
+        self._summaries: _Lru = _Lru()  # package id -> {func key: FuncSummary}
+        self._last: _Lru = _Lru()  # package id -> _LastRun (for the incremental fast path)
         self.stats = {"facts_hits": 0, "facts_misses": 0}
         self._logged: set = set()  # internal errors already logged (each is logged once)
 
@@ -345,6 +377,9 @@ class Engine:
         self._last[package_id] = _LastRun(shape_fp, dict(index.summaries), kept,
                                           {f.summary.name: f.summary for f in kept.values() if f.summary is not None})
         self._summaries[package_id] = index.summaries
+        for cache, size in ((self._facts_cache, MAX_CACHED_DECLS), (self._shape_cache, MAX_CACHED_DECLS),
+                            (self._last, MAX_CACHED_PACKAGES), (self._summaries, MAX_CACHED_PACKAGES)):
+            cache.trim(size)
         result.stats["rounds"] = rounds
         return self._finish(result, docs, decls, index, facts_by_decl, clock, started, module_imports)
 
