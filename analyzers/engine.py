@@ -425,6 +425,8 @@ class Engine:
             index.__dict__["round"] = _round
             new_summaries = {}
             for path, fctx, d in analysed:
+                if path in clock.over:  # over its time budget: the file is skipped, not looked at again
+                    continue
                 facts = self.cached_facts(d, fctx, index, shape_fp) or self._guarded(
                     result, clock, docs, path, d, "analysing", lambda: self.facts(d, fctx, index, shape_fp))
                 if facts is None:

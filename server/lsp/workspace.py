@@ -125,14 +125,29 @@ class Workspace:
         self.dirty.add(after)
         if after != before:  # the package clause changed
             self.dirty.add(before)
+            self._forget_if_unused(before)
         return od
 
     def close_doc(self, uri: str) -> OpenDoc | None:
-        od = self.open.pop(uri, None)
-        if od is not None:
-            self._disk.pop(od.path, None)
-            self.dirty.add(self.package_id_of(od.path))
+        od = self.open.get(uri)
+        if od is None:
+            return None
+        was = self.package_id_of(od.path)
+        del self.open[uri]
+        self._disk.pop(od.path, None)
+        self.dirty.add(self.package_id_of(od.path))
+        self._forget_if_unused(was)
         return od
+
+    def _forget_if_unused(self, package_id: str) -> None:
+        """Drop the last result of a package nobody can see any more (no open file, not found by the
+        workspace index): a package typed into a clause, or a file opened from outside the workspace,
+        would otherwise keep its whole analysis for the rest of the session."""
+        if package_id in self.indexed or any(self.package_id_of(od.path) == package_id for od in self.open.values()):
+            return
+        self.results.pop(package_id, None)
+        self._errors.pop(package_id, None)
+        self.dirty.discard(package_id)
 
     def open_doc_for(self, path: str) -> OpenDoc | None:
         for od in self.open.values():
