@@ -188,3 +188,39 @@ async def test_server_answers_every_hostile_document_and_stays_alive(server: Lan
     slowest = max(timings, key=timings.get)
     print(f"server: {len(timings)} hostile documents, slowest {slowest} {timings[slowest]:.1f}s, peak RSS {peak:.0f} MB")
     assert peak < 3000
+
+
+# -- configuring the budget ------------------------------------------------------------------------------
+
+def test_the_budget_from_the_config_file_the_flag_and_the_setting(tmp_path: Path, capsys):
+    from gojaguard.server.cli import main
+    from gojaguard.server.lsp.settings import merge, parse
+
+    (tmp_path / "slow.go").write_bytes(hostile.sequential_branches(1_500))
+    (tmp_path / ".gojaguard.toml").write_text("file-time-budget = 0.25\n")
+    assert main(["check", "--jobs", "1", "--format", "json", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["problems"] == [f"{tmp_path / 'slow.go'}: {SKIPPED} of 0.25s (raise `file-time-budget` in .gojaguard.toml, "
+                                  f"--file-time-budget, or the fileTimeBudget setting; 0 means no limit)"]
+    # the flag overrides the file
+    main(["check", "--jobs", "1", "--format", "json", "--file-time-budget", "0.5", str(tmp_path)])
+    assert "budget of 0.5s" in json.loads(capsys.readouterr().out)["problems"][0]
+    # bad values: exit 2, naming the key (and its line)
+    assert main(["check", "--file-time-budget", "-1", str(tmp_path)]) == 2
+    assert "--file-time-budget" in capsys.readouterr().err
+    (tmp_path / ".gojaguard.toml").write_text('exclude = []\nfile-time-budget = "ten"\n')
+    assert main(["check", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert ".gojaguard.toml:2:" in err and "`file-time-budget` must be a number of seconds" in err
+    # the editor setting: applied over the file's, a bad one ignored and said
+    s = parse({"fileTimeBudget": 3})
+    assert merge(Config(file_time_budget=10), s).file_time_budget == 3
+    assert merge(Config(file_time_budget=7), parse({})).file_time_budget == 7
+    bad = parse({"fileTimeBudget": "soon"})
+    assert bad.file_time_budget is None and any("fileTimeBudget" in p for p in bad.problems)
+
+
+def test_no_budget_means_no_limit():
+    src = hostile.sequential_branches(120)
+    result = Engine(Config(file_time_budget=0)).analyze_package({"s.go": Document(src, "s.go")}, "s")
+    assert not result.files["s.go"].skipped and len(result.files["s.go"].findings) > 100
