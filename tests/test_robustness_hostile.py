@@ -224,3 +224,14 @@ def test_no_budget_means_no_limit():
     src = hostile.sequential_branches(120)
     result = Engine(Config(file_time_budget=0)).analyze_package({"s.go": Document(src, "s.go")}, "s")
     assert not result.files["s.go"].skipped and len(result.files["s.go"].findings) > 100
+
+
+@pytest.mark.parametrize("gen", [hostile.deep_blocks, hostile.deep_parens, hostile.deep_calls, hostile.deep_binary,
+                                 hostile.deep_func_literals, hostile.deep_ifs])
+def test_deep_nesting_loses_only_that_declaration(gen, capsys):
+    """RecursionError in the walkers is caught per declaration and reported with its location."""
+    fine = b"\nfunc Fine(vm *goja.Runtime) {\n\tv := vm.Get(\"x\")\n\tgo func() { _ = v.String() }()\n\tvm.Set(\"y\", 1)\n}\n"
+    src = gen(50_000) + fine
+    result = Engine().analyze_package({"d.go": Document(src, "d.go")}, "d")
+    assert result.errors == ["d.go:5: declaration Deep is nested too deeply to analyse"]
+    assert [f.rule for f in result.files["d.go"].findings] == ["GJ101"]  # Fine is still analysed
