@@ -8,8 +8,12 @@ mechanism as ``KeyboardInterrupt``; the exception is delivered between two bytec
 tree-sitter's C code). ``BudgetExceeded`` is a ``BaseException``, so the analysis' own
 ``except Exception`` handlers cannot swallow it; only the engine catches it.
 
-The watchdog fires at most once per armed call, and disarming clears an exception it posted but
-the thread has not yet seen, so nothing is ever raised outside the guarded call.
+Disarming clears an exception the watchdog posted but the thread has not yet seen, so nothing is
+ever raised outside the guarded call. Until then the watchdog posts again every ``REFIRE``
+seconds: an exception delivered while the thread runs a finalizer (a ``__del__``, a weakref or
+generator cleanup during garbage collection) is swallowed by Python as "unraisable" — once only
+would then let the slow call run to its end (found by the robustness tests, after earlier tests
+had left garbage to collect).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ def _clear(tid: int) -> None:
     _SetAsyncExc(ctypes.c_ulong(tid), None)  # NULL: forget a pending asynchronous exception
 
 POLL = 0.02  # seconds between the watchdog's looks at the clock while something is armed
+REFIRE = 0.1  # seconds between two posts to a thread that is still over its deadline
 
 
 class BudgetExceeded(BaseException):
@@ -44,7 +49,7 @@ class _Arm:
     __slots__ = ("deadline", "fired")
 
     def __init__(self, deadline: float):
-        self.deadline = deadline
+        self.deadline = deadline  # when to post (again)
         self.fired = False
 
 
@@ -68,8 +73,9 @@ class _Watchdog:
                     continue
                 now = time.monotonic()
                 for tid, arm in self._armed.items():
-                    if not arm.fired and now >= arm.deadline:
+                    if now >= arm.deadline:
                         arm.fired = True
+                        arm.deadline = now + REFIRE
                         self.fired += 1
                         _post(tid)
                 self._cond.wait(POLL)
