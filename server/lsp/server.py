@@ -64,7 +64,7 @@ class GojaguardProtocol(LanguageServerProtocol):
         # (found by the long-session test: RSS grew ~1 MB per 100 edits)
         def done(future, _callback=callback):
             if self._request_futures.get(msg_id) is future:
-                del self._request_futures[msg_id]
+                self._request_futures.pop(msg_id, None)  # may run on a worker thread
             _callback(future)
 
         return super()._execute_handler(msg_id, handler, done, args, kwargs)
@@ -110,6 +110,21 @@ class GojaguardProtocol(LanguageServerProtocol):
             self.send_error(message.id, lsp.ErrorCodes.InvalidRequest, f"{method}: the server is shutting down")
             return
         super().handle_message(message)
+
+    @lsp_method(lsp.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        """pygls' own shutdown, iterating over a snapshot of the pending futures: a handler that
+        finished on a worker thread meanwhile takes its future out of the dict (``done`` above),
+        and pygls' loop over the live dict failed with "dictionary changed size during iteration"
+        (seen in CI as an internal error answering shutdown)."""
+        if (user_handler := self.fm.features.get(lsp.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def _ours(self, method: str, params):
         if (handler := self.fm.features.get(method)) is not None:
