@@ -82,7 +82,7 @@ func TestGJ101_Negative_PassExported(t *testing.T) {
 	settled(t, "the goroutine printed a Go map exported on the owner")
 }
 
-//groundtruth:scenario fixture=rules/gj101/positive.go func=SendToConsumer expect=clean disagree="the Values sent are vm.ToValue(i) of an int: goja primitives (valueInt), immutable and tied to no runtime; the consumer's v.String() touches no runtime state, so the race detector sees nothing, however busy the owner is"
+//groundtruth:scenario fixture=rules/gj101/positive.go func=SendToConsumer expect=race
 func TestGJ101_Positive_SendToConsumer(t *testing.T) {
 	scenario(t)
 	vm := goja.New()
@@ -92,7 +92,7 @@ func TestGJ101_Positive_SendToConsumer(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		gj101.SendToConsumer(vm)
 	}
-	settled(t, "20 rounds of 3 Values sent to the consumer while the owner ran tick(): no race")
+	// the consumer's v.String() runs the object's toString on the runtime while the owner runs tick()
 }
 
 //groundtruth:scenario fixture=rules/gj101/negative.go func=SendExported expect=clean
