@@ -135,6 +135,14 @@ class EvaluateMixin:
                     return True
         return False
 
+    def fresh_container(self, node: Node) -> bool:
+        """Whether ``node`` is a slice/map of runtimes that holds only runtimes made in this function
+        (``make(...)``, a literal of ``goja.New()``s, or a local variable only ever filled so)."""
+        if node.type == "identifier":
+            b = self.binding_at(node)
+            return b is not None and b.origin == F.ORIGIN_NEW and b.ty.kind in (T.SLICE, T.MAP)
+        return self.ei(node).origin == F.ORIGIN_NEW
+
     def ei_identifier(self, node: Node) -> EI:
         b = self.binding_at(node)
         name = text(node)
@@ -236,7 +244,7 @@ class EvaluateMixin:
         if ty.kind == T.STRUCT:
             origin = F.ORIGIN_NEW  # a struct built here: its fields are what the literal says
         elif ty.kind in (T.SLICE, T.MAP) and self.holds_runtime(ty.base()) and not origin and fields == [] and body is not None \
-                and body.named_children and all(self.ei(e.named_children[-1] if e.named_children else e).origin == F.ORIGIN_NEW for e in body.named_children):
+                and all(self.ei(e.named_children[-1] if e.named_children else e).origin == F.ORIGIN_NEW for e in body.named_children):
             origin = F.ORIGIN_NEW  # []*goja.Runtime{goja.New(), goja.New()}: runtimes made here
         return EI(ty, keys=frozenset(keys), srcs=frozenset(srcs), fields=tuple(fields), origin=origin,
                   origin_note="built here" if origin else "", const=const)
@@ -278,9 +286,16 @@ class EvaluateMixin:
                     keys |= ai.keys
                     srcs |= ai.srcs
                     const = const and ai.const
-                return EI(first.ty, keys=frozenset(keys), srcs=frozenset(srcs), callee=callee, const=const)
+                fresh = self.fresh_container(args[0]) and all(self.ei(a).origin == F.ORIGIN_NEW for a in args[1:])
+                return EI(first.ty, keys=frozenset(keys), srcs=frozenset(srcs), callee=callee, const=const,
+                          origin=F.ORIGIN_NEW if fresh else "", origin_note=first.origin_note if fresh else "")
             if name in ("make", "new") and args:
-                return EI(self.index.resolve(type_of(args[0], self.fctx)), callee=callee)
+                made = self.index.resolve(type_of(args[0], self.fctx))
+                if made.kind in (T.SLICE, T.MAP) and self.holds_runtime(made.base()):
+                    # an empty container made here: its runtimes are whatever this function stores
+                    # (resolve demotes it when a store is not a fresh runtime)
+                    return EI(made, origin=F.ORIGIN_NEW, origin_note="made here", callee=callee)
+                return EI(made, callee=callee)
             if name in _BUILTIN_PLAIN_CALLS:
                 return PLAIN
             shape = self.index.funcs.get(name)

@@ -202,6 +202,8 @@ class ResolveMixin:
                 self.init_binding(b, info)
             else:
                 b.const = True  # `var x T`: the zero value
+                if ty.kind in (T.SLICE, T.MAP) and self.holds_runtime(ty.base()):
+                    b.origin, b.origin_note = F.ORIGIN_NEW, "declared here"  # empty: filled below, or demoted
             if i < len(rhs) and len(rhs) == len(lhs) and rhs[i].type == "func_literal":
                 r = self.region_of_node.get(rhs[i].id)
                 if r is not None:
@@ -399,6 +401,10 @@ class ResolveMixin:
             if root is not None:
                 self.flow_into(root, infos[i])
                 root.const = root.const and infos[i].const
+                if root.origin == F.ORIGIN_NEW and root.ty.kind in (T.SLICE, T.MAP) and infos[i].origin != F.ORIGIN_NEW \
+                        and target.type in ("identifier", "index_expression"):
+                    # a container of fresh runtimes no longer holds only runtimes made here
+                    root.origin, root.origin_note = "", ""
                 if rhs and i < len(rhs) and rhs[i].type == "func_literal" and target.type == "identifier":
                     r = self.region_of_node.get(rhs[i].id)
                     if r is not None:
