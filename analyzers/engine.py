@@ -57,6 +57,7 @@ class _LastRun:
     summaries: dict
     facts: dict  # (path, declaration text) -> DeclFacts
     computed: dict  # function key -> the summary its declaration produced (before joining)
+    package_names: frozenset | None = None  # relevant_names' package part (same shapes, same summaries)
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # words that make any declaration worth analysing: goroutines, locks, joins, channels
@@ -373,9 +374,11 @@ class Engine:
             rounds = 0  # a keystroke: only the changed declarations were analysed again
         else:
             rounds = self._fixpoint(analysed, index, shape_fp, facts_by_decl, result, clock, docs)
-        kept = {(p, d.text, f.key()): facts_by_decl[(p, d.start)] for p, f, d in analysed if (p, d.start) in facts_by_decl}
+        fkeys = {p: f.key() for p, f in fctxs.items()}
+        kept = {(p, d.text, fkeys[p]): facts_by_decl[(p, d.start)] for p, _f, d in analysed if (p, d.start) in facts_by_decl}
+        names = index.__dict__.get("_relevant", {}).get(("package", index.__dict__.get("round", 0)))
         self._last[package_id] = _LastRun(shape_fp, dict(index.summaries), kept,
-                                          {f.summary.name: f.summary for f in kept.values() if f.summary is not None})
+                                          {f.summary.name: f.summary for f in kept.values() if f.summary is not None}, names)
         self._summaries[package_id] = index.summaries
         for cache, size in ((self._facts_cache, MAX_CACHED_DECLS), (self._shape_cache, MAX_CACHED_DECLS),
                             (self._last, MAX_CACHED_PACKAGES), (self._summaries, MAX_CACHED_PACKAGES)):
@@ -391,10 +394,11 @@ class Engine:
         if last is None or last.shape_fp != shape_fp:
             return False
         # a declaration is unchanged when its text and its file's imports are (facts read both)
-        changed = [(p, f, d) for p, f, d in analysed if (p, d.text, f.key()) not in last.facts]
+        fkeys = {p: f.key() for p, f, _d in analysed}
+        changed = [(p, f, d) for p, f, d in analysed if (p, d.text, fkeys[p]) not in last.facts]
         if len(changed) > INCREMENTAL_LIMIT:
             return False
-        current = {(p, d.text, f.key()) for p, f, d in analysed}
+        current = {(p, d.text, fkeys[p]) for p, _f, d in analysed}
         names = {n for n in (facts_name(d) for _p, _f, d in changed) if n}
         for key, facts in last.facts.items():  # a removed declaration that mattered to others
             if key not in current and facts.summary is not None and facts.summary.name not in names \
@@ -402,6 +406,8 @@ class Engine:
                 return False
         index.summaries = dict(last.summaries)
         index.__dict__["round"] = -1
+        if last.package_names is not None:  # the same shapes and summaries: the same names
+            index.__dict__.setdefault("_relevant", {})[("package", -1)] = last.package_names
         for path, fctx, d in changed:
             facts = self._guarded(result, clock, docs, path, d, "analysing", lambda: self.facts(d, fctx, index, shape_fp))
             if facts is None:
@@ -413,7 +419,7 @@ class Engine:
             facts_by_decl[(path, d.start)] = facts
         for path, f, d in analysed:
             if (path, d.start) not in facts_by_decl:
-                facts_by_decl[(path, d.start)] = last.facts[(path, d.text, f.key())]
+                facts_by_decl[(path, d.start)] = last.facts[(path, d.text, fkeys[path])]
         return True
 
     def _fixpoint(self, analysed, index, shape_fp, facts_by_decl, result, clock, docs) -> int:

@@ -6,6 +6,8 @@ path, so the role of a name is decided by the import clause, never by the name i
 
 from __future__ import annotations
 
+import sys
+
 import re
 from dataclasses import dataclass, field
 
@@ -71,10 +73,13 @@ class FileContext:
     def path(self, name: str) -> str:
         return self.paths.get(name, "")
 
-    def key(self) -> tuple:
+    def key(self) -> str:
+        """What the facts of this file's declarations depend on besides their own text, as one
+        interned string: cache keys hash it once and compare it by identity (a tuple would be
+        hashed again at every lookup, thousands of times per keystroke in a large file)."""
         cached = self.__dict__.get("_key")
         if cached is None:
-            cached = self.__dict__["_key"] = self._key()
+            cached = self.__dict__["_key"] = sys.intern(repr(self._key()))
         return cached
 
     def _key(self) -> tuple:

@@ -129,6 +129,7 @@ class Document:
         self.version = 0
         self._line_index: LineIndex | None = None
         self._decls: list[Decl] | None = None
+        self._names: dict[bytes, str] = {}
 
     # -- editing -----------------------------------------------------------------------------
     def apply_edit(self, start: int, old_end: int, new_text: bytes) -> None:
@@ -185,19 +186,20 @@ class Document:
     def declarations(self) -> list[Decl]:
         if self._decls is None:
             decls = []
+            source = self.source
+            known = self._names  # names by declaration text, from the last version (most are unchanged)
+            names = {}
             for node in self.tree.root_node.named_children:
                 if node.type in DECL_TYPES:
-                    decls.append(
-                        Decl(
-                            kind=node.type,
-                            name=_decl_name(node),
-                            start=node.start_byte,
-                            end=node.end_byte,
-                            text=self.source[node.start_byte : node.end_byte],
-                            node=node,
-                        )
-                    )
+                    start, end = node.start_byte, node.end_byte
+                    text = source[start:end]
+                    name = known.get(text)
+                    if name is None:
+                        name = _decl_name(node)
+                    names[text] = name
+                    decls.append(Decl(kind=node.type, name=name, start=start, end=end, text=text, node=node))
             self._decls = decls
+            self._names = names
         return self._decls
 
     def has_errors(self) -> bool:
