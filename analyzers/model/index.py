@@ -295,6 +295,8 @@ class PackageIndex:
 
     def add(self, shape: DeclShape, path: str, decl_start: int) -> None:
         """Add a declaration's (cached, shared) shape; where it stands goes in ``locations``."""
+        if shape.types:
+            self.__dict__.pop("_holds_runtime_memo", None)  # the answers below depend on the types
         for t in shape.types:
             self.types[t.name] = t
             self.locations[("type", t.name)] = (path, decl_start)
@@ -347,7 +349,17 @@ class PackageIndex:
         return ""
 
     def holds_runtime(self, struct: str, depth: int = 0) -> bool:
-        """Whether a struct (a wrapper) has a runtime among its fields, directly or nested."""
+        """Whether a struct (a wrapper) has a runtime among its fields, directly or nested.
+        Memoised per (struct, depth): the flow walk asks it for every expression of a struct type
+        (profiling k6 found 1.4 million nested calls, a third of the analysis time)."""
+        memo = self.__dict__.setdefault("_holds_runtime_memo", {})
+        key = (struct, depth)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._holds_runtime(struct, depth)
+        return found
+
+    def _holds_runtime(self, struct: str, depth: int) -> bool:
         shape = self.type_shape(struct)
         if shape is None or depth > 4:
             return False
