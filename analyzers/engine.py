@@ -345,7 +345,9 @@ class Engine:
             result.files[path] = fr
             try:
                 fctx = self.file_context(doc, module.path if module is not None else "")
-                module_imports.update(i.path for i in fctx.imports if i.role == API.ROLE_MODULE)
+                if not path.endswith("_test.go") or all(p.endswith("_test.go") for p in docs):
+                    # what orders (and re-triggers) analyses: as in a Go build, test files do not count
+                    module_imports.update(i.path for i in fctx.imports if i.role == API.ROLE_MODULE)
                 fctxs[path] = fctx
                 fr.syntax_errors = syntax_errors(doc.tree.root_node) if doc.tree.root_node.has_error else []
                 ds = doc.declarations()
@@ -361,6 +363,11 @@ class Engine:
                 fr.skipped = f"internal error while reading declarations: {exc!r}"
                 result.errors.append(f"{path}: {exc!r}")
                 log.exception("reading %s", path)
+        if fctxs and all(f.package.endswith("_test") for f in fctxs.values()):
+            # an external test package shares its directory's import path but nobody imports
+            # it: it must not publish exports over the real package's (found on k6, where
+            # `js` and `js_test` took turns and every importer of `js` was analysed again)
+            result.import_path = ""
         if not any(f.uses_engine for f in fctxs.values()):
             for fr in result.files.values():
                 fr.skipped = fr.skipped or "no engine import in this package"

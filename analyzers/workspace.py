@@ -30,6 +30,19 @@ class Package:
     name: str
     files: list[str] = field(default_factory=list)
     imports: set = field(default_factory=set)  # import paths its files name (read cheaply)
+    build_imports: set = field(default_factory=set)  # the same, of its non-test files
+
+    @property
+    def external_test(self) -> bool:
+        """``package foo_test``: it shares its directory's import path, but nothing imports it."""
+        return self.name.endswith("_test") and all(f.endswith("_test.go") for f in self.files)
+
+    @property
+    def order_imports(self) -> set:
+        """The imports that order the analysis: those of the non-test files (acyclic, as in a Go
+        build: test files may import packages that import this one), or of all files for an
+        external test package (nothing imports it)."""
+        return self.build_imports if any(not f.endswith("_test.go") for f in self.files) else self.imports
 
     @property
     def id(self) -> str:
@@ -133,7 +146,10 @@ def discover(paths: list[str], config: Config, follow_links: bool = False) -> Di
         if pkg is None:
             pkg = by_key[key] = Package(key[0], key[1])
         pkg.files.append(path)
-        pkg.imports.update(import_paths(source))
+        paths = import_paths(source)
+        pkg.imports.update(paths)
+        if not path.endswith("_test.go"):
+            pkg.build_imports.update(paths)
         if not engine_hit.get(key):
             engine_hit[key] = imports_engine_quickly(source, config.engine)
     for key, pkg in by_key.items():
@@ -159,12 +175,13 @@ def import_paths(source: bytes) -> set[str]:
 
 def waves(packages: list[Package], import_path_of) -> list[list[Package]]:
     """Packages in dependency order, in waves that can run in parallel: every package comes
-    after the packages of its module it imports (Go has no import cycles; any cycle left by a
-    mistaken reading is broken arbitrarily)."""
+    after the packages of its module it imports (Go has no import cycles outside test files; any
+    cycle left by a mistaken reading is broken arbitrarily)."""
     by_path: dict[str, list[Package]] = {}
-    for p in packages:  # (a directory's package and its external test package share a path)
-        by_path.setdefault(import_path_of(p), []).append(p)
-    deps = {id(p): {id(d) for i in p.imports for d in by_path.get(i, ()) if d is not p} for p in packages}
+    for p in packages:  # (a directory's external test package shares its path; nothing imports it)
+        if not p.external_test:
+            by_path.setdefault(import_path_of(p), []).append(p)
+    deps = {id(p): {id(d) for i in p.order_imports for d in by_path.get(i, ()) if d is not p} for p in packages}
     done: set = set()
     out: list[list[Package]] = []
     remaining = list(packages)

@@ -283,6 +283,6 @@ class Workspace:
             for wave in waves(disc.packages, import_path_of):  # dependencies first
                 for pkg in wave:
                     ids.append(pkg.id)
-                    self.imports_of.setdefault(pkg.id, set()).update(pkg.imports)
+                    self.imports_of.setdefault(pkg.id, set()).update(pkg.order_imports)
         self.indexed = set(ids)
         return ids
