@@ -181,16 +181,14 @@ def cold(tmp: Path, runs: int) -> None:
         f"{statistics.median(import_only) * 1000:.0f} ms)   (target: <= 300 ms)")
 
 
-def go_files(root: Path) -> tuple[int, int]:
-    """The .go files gojaguard walks (like the go tool: no vendor/testdata, dot or _ dirs): count, bytes."""
-    count = size = 0
+def go_files(root: Path) -> list[str]:
+    """The .go files gojaguard walks (like the go tool: no vendor/testdata, dot or _ dirs); the
+    peers are given exactly these files, so that every tool reads the same bytes."""
+    out = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not (d.startswith((".", "_")) or d in SKIP_DIRS)]
-        for name in filenames:
-            if name.endswith(".go"):
-                count += 1
-                size += os.path.getsize(os.path.join(dirpath, name))
-    return count, size
+        dirnames[:] = sorted(d for d in dirnames if not (d.startswith((".", "_")) or d in SKIP_DIRS))
+        out += [os.path.join(dirpath, name) for name in sorted(filenames) if name.endswith(".go")]
+    return out
 
 
 def timed(cmd: list[str], timeout: float = 1800) -> tuple[float, subprocess.CompletedProcess]:
@@ -209,12 +207,9 @@ SEMGREP_RULE = """rules:
 
 
 def headless_one(label: str, root: Path, tmp: Path) -> dict:
-    files, size = go_files(root)
-    mb = size / 1e6
-    for dirpath, _dirs, names in os.walk(root):  # warm the page cache for every tool alike
-        for name in names:
-            if name.endswith(".go"):
-                Path(dirpath, name).read_bytes()
+    paths = go_files(root)
+    files = len(paths)
+    mb = sum(len(Path(p).read_bytes()) for p in paths) / 1e6  # and the page cache is warm for every tool
     say(f"  {label}: {files} .go files, {mb:.1f} MB")
     row: dict = {"files": files, "mb": mb}
     cores = os.cpu_count() or 1
@@ -226,7 +221,7 @@ def headless_one(label: str, root: Path, tmp: Path) -> dict:
         say(f"    gojaguard --jobs {jobs}: {secs:6.2f} s  {mb / secs:6.2f} MB/s  {files / secs:7.0f} files/s  ({found} findings)")
     best = min(row[f"gojaguard_j{j}_s"] for j in (1, cores))
     if shutil.which("ast-grep"):
-        secs, done = timed(["ast-grep", "run", "--lang", "go", "--pattern", "go func($$$) { $$$ }($$$)", "--json=compact", str(root)])
+        secs, done = timed(["ast-grep", "run", "--lang", "go", "--pattern", "go func($$$) { $$$ }($$$)", "--json=compact", *paths])
         hits = len(json.loads(done.stdout or "[]")) if done.returncode in (0, 1) else f"exit {done.returncode}"
         row["ast_grep_s"] = secs
         say(f"    ast-grep:           {secs:6.2f} s  {mb / secs:6.2f} MB/s  ({hits} go-func literals)   "
@@ -237,7 +232,7 @@ def headless_one(label: str, root: Path, tmp: Path) -> dict:
         rule = tmp / "semgrep-go-func.yml"
         rule.write_text(SEMGREP_RULE)
         secs, done = timed(["semgrep", "scan", "--config", str(rule), "--metrics", "off", "--json", "--quiet",
-                            "--no-git-ignore", "--disable-version-check", str(root)])
+                            "--no-git-ignore", "--disable-version-check", *paths])
         try:
             data = json.loads(done.stdout)
             hits, scanned = len(data.get("results", [])), len(data.get("paths", {}).get("scanned", []))
