@@ -125,11 +125,28 @@ class Document:
             source = source.encode("utf-8", errors="surrogatepass")
         self.path = path
         self.source: bytes = source
-        self.tree: Tree = parse(source)
+        self._tree: Tree | None = parse(source)
         self.version = 0
         self._line_index: LineIndex | None = None
         self._decls: list[Decl] | None = None
         self._names: dict[bytes, str] = {}
+
+    @property
+    def tree(self) -> Tree:
+        """The syntax tree (parsed again if it was released)."""
+        if self._tree is None:
+            self._tree = parse(self.source)
+        return self._tree
+
+    @tree.setter
+    def tree(self, tree: Tree) -> None:
+        self._tree = tree
+
+    def release_tree(self) -> None:
+        """Drop the tree and what points into it (a file on disk, analysed and not open: its
+        results keep offsets, not nodes); the next use parses the text again (a few ms)."""
+        self._tree = None
+        self._decls = None
 
     # -- editing -----------------------------------------------------------------------------
     def apply_edit(self, start: int, old_end: int, new_text: bytes) -> None:

@@ -224,6 +224,9 @@ class Workspace:
             imports |= import_paths(doc.source)
         external = {p: self.exports[p] for p in imports if p in self.exports}
         result = self.engine_for(cfg).analyze_package(docs, package_id, external or None)
+        for path, doc in docs.items():  # files on disk keep their text, not their trees (memory)
+            if self.open_doc_for(path) is None:
+                doc.release_tree()
         self._update_exports(package_id, result)
         before = self._errors.get(package_id, set())
         for err in result.errors:  # each once while it lasts (the engine logged internal ones already)
