@@ -231,8 +231,13 @@ def headless_one(label: str, root: Path, tmp: Path) -> dict:
     if shutil.which("semgrep"):
         rule = tmp / "semgrep-go-func.yml"
         rule.write_text(SEMGREP_RULE)
+        # semgrep scans a directory much faster than a list of files; a directory holding nothing
+        # but the walked files is the same work (a real repository is given the list: semgrep's
+        # default ignores would skip its tests)
+        every = [str(p) for p in root.rglob("*.go")]
+        targets = [str(root)] if sorted(every) == sorted(paths) else paths
         secs, done = timed(["semgrep", "scan", "--config", str(rule), "--metrics", "off", "--json", "--quiet",
-                            "--no-git-ignore", "--disable-version-check", *paths])
+                            "--no-git-ignore", "--disable-version-check", *targets])
         try:
             data = json.loads(done.stdout)
             hits, scanned = len(data.get("results", [])), len(data.get("paths", {}).get("scanned", []))
