@@ -340,12 +340,13 @@ class Engine:
             result.import_path = module.import_path(directory)
         module_imports = set()
         clock = _Clock(self.config.file_time_budget or None)
+        only_tests = all(p.endswith("_test.go") for p in docs)
         for path, doc in docs.items():
             fr = FileResult(path)
             result.files[path] = fr
             try:
                 fctx = self.file_context(doc, module.path if module is not None else "")
-                if not path.endswith("_test.go") or all(p.endswith("_test.go") for p in docs):
+                if not path.endswith("_test.go") or only_tests:
                     # what orders (and re-triggers) analyses: as in a Go build, test files do not count
                     module_imports.update(i.path for i in fctx.imports if i.role == API.ROLE_MODULE)
                 fctxs[path] = fctx
