@@ -24,6 +24,7 @@ func TestGJ201_Positive_FanoutWithCallers(t *testing.T) {
 	}
 	// the caller's runtime came back while its goroutine still runs the script on it
 	_, _ = vm.RunString(`var after = 1`)
+	time.Sleep(200 * time.Millisecond) // the goroutine's next steps meet the caller's writes
 	vm.Interrupt("done")
 }
 
