@@ -150,8 +150,12 @@ def _mutex_section(pkg: PackageView, d: DeclRef, key, locale: str) -> list[str]:
         lines = [_t(locale, f"**Verdict:** {word}", f"**结论：**{word}")]  # joined below
         lines += [f"- {r}" for r in v.reasons]
         lines.append(_t(locale, "**Lock sites:**", "**加锁位置：**"))
-        for dd, lock, ctx in v.lock_sites[:8]:
-            lines.append(f"- {pkg.at(dd, lock.span)}: `{lock.op}` — {region_phrase(dd, pkg, lock.region, locale)}")
+        sites = []
+        for dd, lock, _ctx in v.lock_sites:  # a site reached in two contexts is listed once
+            line = f"- {pkg.at(dd, lock.span)}: `{lock.op}` — {region_phrase(dd, pkg, lock.region, locale)}"
+            if line not in sites:
+                sites.append(line)
+        lines += sites[:8]
         if v.mutex.guards:
             lines.append(_t(locale, f"**Guards:** {', '.join(f'`{g}`' for g in sorted(v.mutex.guards))}",
                             f"**保护：**{', '.join(f'`{g}`' for g in sorted(v.mutex.guards))}"))

@@ -88,3 +88,19 @@ def test_line_index_round_trips_in_every_encoding():
                 continue  # inside a line break
             line, col = li.position(off, enc)
             assert li.offset(line, col, enc) == off, (enc, off)
+
+
+def test_hover_on_an_insufficient_mutex_lists_each_lock_site_once():
+    """The seed's abort reachable from a timer: the mutex guards the slice, not the runtime. Its
+    Lock is reached from JS and from the timer; the hover lists the site once."""
+    from gojaguard.analyzers.hover import hover_at
+
+    path = FIXTURES / "seed" / "aborttimer" / "aborttimer.go"
+    doc = Document(path.read_bytes(), str(path))
+    result = Engine().analyze_package({str(path): doc})
+    hover = hover_at(result, str(path), doc.source.index(b"listenersMutex.Lock()"))
+    assert hover is not None
+    text = hover.markdown
+    assert "insufficient" in text
+    sites = [line for line in text.splitlines() if line.startswith("- line ") and ("`Lock`" in line or "`Unlock`" in line)]
+    assert sites and len(sites) == len(set(sites)), sites
