@@ -104,3 +104,13 @@ def test_hover_on_an_insufficient_mutex_lists_each_lock_site_once():
     assert "insufficient" in text
     sites = [line for line in text.splitlines() if line.startswith("- line ") and ("`Lock`" in line or "`Unlock`" in line)]
     assert sites and len(sites) == len(set(sites)), sites
+
+
+def test_loop_escape_messages_say_what_left_and_how():
+    path = FIXTURES / "rules" / "gj401" / "positive.go"
+    doc = Document(path.read_bytes(), str(path))
+    result = Engine().analyze_package({str(path): doc})
+    messages = sorted(f.message for f in result.files[str(path)].findings if f.rule == "GJ401")
+    assert messages[0].startswith("a Value of the event loop's runtime leaves its callback here (`out <- v`)")
+    assert "is received from out outside the loop" in messages[0]
+    assert messages[1].startswith("the event loop's runtime leaves its callback here (`rt = vm`) and rt is used outside")

@@ -355,18 +355,19 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
 
     def build_loop_escapes(self) -> list:
         out = []
-        for span, what, target, target_uid, keys, region in self.loop_escapes:
+        for span, what, target, target_uid, keys, region, value, sent in self.loop_escapes:
             uses = []
             if target_uid > 0:
+                name = self.bindings[target_uid].name
                 for ref_span, uid in self.refs.items():
                     if uid != target_uid or ref_span == self.bindings[target_uid].span:
                         continue
                     r = self.innermost_region(ref_span[0])
                     if not self.region_in_loop(r) and not (span[0] <= ref_span[0] < span[1]):
-                        uses.append((ref_span, f"{self.bindings[target_uid].name} used outside the loop"))
+                        uses.append((ref_span, f"received from {name} outside the loop" if sent else f"{name} used outside the loop"))
                 if not uses:
                     continue
-            out.append(F.LoopEscape(span, what, target, target_uid, (), uses))
+            out.append(F.LoopEscape(span, what, target, target_uid, (), uses, value, sent))
         return out
 
     def innermost_region_at(self, offset: int) -> int:

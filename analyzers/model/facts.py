@@ -207,6 +207,8 @@ class LoopEscape:
     target_uid: int  # binding uid of the outer variable (-1 for fields)
     target_canonical: tuple = ()
     uses_outside: list[tuple[Span, str]] = field(default_factory=list)
+    value: bool = False  # a Value of the loop's runtime (not the runtime itself)
+    sent: bool = False  # sent on a channel (``target`` is the channel), not stored
 
 
 @dataclass

@@ -483,7 +483,8 @@ class FlowMixin:
                 loop_keys.add(k)
         if loop_keys and self.in_loop_callback(async_only=True):
             if b is None or not self.region_within(b.region, self.region_now):
-                self.loop_escapes.append((self.rel(node), text(node), text(target), b.uid if b is not None else -1, loop_keys, self.region_now))
+                self.loop_escapes.append((self.rel(node), text(node), text(target), b.uid if b is not None else -1, loop_keys, self.region_now,
+                                          not is_runtime, False))
         if b is None:
             if text(root) in self.index.vars and holds_values:
                 self.stores.append(F.Store(self.rel(node), text(target), "pkg", tuple(sorted(info.keys, key=repr)), text(source), self.region_now))
@@ -518,7 +519,8 @@ class FlowMixin:
                 keys.add(self.key_of(vinfo, value))
             if keys:
                 cb = self.root_binding(ch)
-                self.loop_escapes.append((self.rel(node), text(node), text(ch), cb.uid if cb is not None else -1, keys, self.region_now))
+                self.loop_escapes.append((self.rel(node), text(node), text(ch), cb.uid if cb is not None else -1, keys, self.region_now,
+                                          vinfo.ty.kind != T.RUNTIME, True))
         return state
 
     # -- calls -------------------------------------------------------------------------------------

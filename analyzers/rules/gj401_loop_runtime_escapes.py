@@ -70,8 +70,11 @@ loop.RunOnLoop(func(vm *goja.Runtime) { vm.RunString("x()") })
 def check(pkg: PackageView):
     for d in pkg.decls:
         for e in d.facts.loop_escapes:
-            message = f"the event loop's runtime leaves its callback here (`{e.what}`)"
+            what = "a Value of the event loop's runtime" if e.value else "the event loop's runtime"
+            message = f"{what} leaves its callback here (`{e.what}`)"
             if e.uses_outside:
-                message += f" and {e.target} is used outside the loop at {pkg.at(d, e.uses_outside[0][0])}"
+                where = pkg.at(d, e.uses_outside[0][0])
+                message += (f" and is received from {e.target} outside the loop at {where}" if e.sent
+                            else f" and {e.target} is used outside the loop at {where}")
             related = [pkg.related(d, span, msg) for span, msg in e.uses_outside[:4]]
             yield pkg.finding(RULE, d, e.span, message, related)
