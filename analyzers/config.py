@@ -1,7 +1,7 @@
 """``.gojaguard.toml``: rules on/off and severities, engine import paths, owner functions, excludes.
 
 ```toml
-engine-paths = ["github.com/projectdiscovery/goja"]      # forks imported by path
+engine-paths = ["example.com/internal/jsvm"]             # forks go.mod does not reveal
 owner-functions = ["sched.Do", "Loop.Schedule"]          # run their func arguments on the owner
 off-owner-functions = ["workers.Submit"]                 # run their func arguments on another goroutine
 exclude = ["**/generated/**"]

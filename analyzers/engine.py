@@ -30,7 +30,7 @@ from .config import Config
 from .model.declaration import analyze_declaration
 from .model.facts import DeclFacts, FuncSummary, RegionFact
 from .model import types as T
-from .model.imports import FileContext, file_context
+from .model.imports import NO_FORKS, FileContext, ModuleForks, file_context
 from .model.index import DeclShape, ExternalPackage, PackageIndex, shape_of
 from .model import api as API
 from .module import find_module
@@ -266,7 +266,7 @@ class Engine:
         self.config = config
 
     # -- per file ---------------------------------------------------------------------------------
-    def file_context(self, doc: Document, module: str = "") -> FileContext:
+    def file_context(self, doc: Document, module: str = "", forks: ModuleForks = NO_FORKS) -> FileContext:
         root = doc.tree.root_node
         # the key covers all that file_context reads: every byte before the first function, method
         # or type declaration (imports after an ERROR or a var count; so do their offsets)
@@ -275,10 +275,13 @@ class Engine:
             if node.type in ("function_declaration", "method_declaration", "type_declaration"):
                 end = node.start_byte
                 break
-        key = (hashlib.blake2b(doc.source[:end], digest_size=16).digest(), end, module)
+        head = doc.source[:end]
+        key = (hashlib.blake2b(head, digest_size=16).digest(), end, module, forks.key())
+        if any(f.encode() in head for f in forks.engines):  # whether a fork is goja depends on the uses
+            key += (hashlib.blake2b(doc.source, digest_size=16).digest(),)
         fctx = self._fctx_cache.get(key)
         if fctx is None:
-            fctx = file_context(root, self.config.engine, module)
+            fctx = file_context(root, self.config.engine, module, forks)
             if len(self._fctx_cache) > 10000:
                 self._fctx_cache.clear()
             self._fctx_cache[key] = fctx
@@ -345,7 +348,7 @@ class Engine:
             fr = FileResult(path)
             result.files[path] = fr
             try:
-                fctx = self.file_context(doc, module.path if module is not None else "")
+                fctx = self.file_context(doc, module.path if module is not None else "", module.forks if module is not None else NO_FORKS)
                 if not path.endswith("_test.go") or only_tests:
                     # what orders (and re-triggers) analyses: as in a Go build, test files do not count
                     module_imports.update(i.path for i in fctx.imports if i.role == API.ROLE_MODULE)

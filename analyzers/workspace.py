@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
-from .model.imports import imports_engine_quickly
+from .model.imports import NO_FORKS, ModuleForks, imports_engine_quickly
+from .module import find_module
 
 _PACKAGE = re.compile(rb"^\s*package\s+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 _SKIP_DIRS = frozenset({"vendor", "testdata", "node_modules"})
@@ -151,7 +152,7 @@ def discover(paths: list[str], config: Config, follow_links: bool = False) -> Di
         if not path.endswith("_test.go"):
             pkg.build_imports.update(paths)
         if not engine_hit.get(key):
-            engine_hit[key] = imports_engine_quickly(source, config.engine)
+            engine_hit[key] = imports_engine_quickly(source, config.engine, _forks(key[0]))
     for key, pkg in by_key.items():
         if engine_hit.get(key):
             disc.packages.append(pkg)
@@ -195,11 +196,16 @@ def waves(packages: list[Package], import_path_of) -> list[list[Package]]:
     return out
 
 
+def _forks(directory: str) -> ModuleForks:
+    module = find_module(directory)
+    return module.forks if module is not None else NO_FORKS
+
+
 def package_imports_engine(pkg: Package, config: Config) -> bool:
     """Re-check a package the walk skipped, against the engine paths of its own configuration."""
     for path in pkg.files:
         try:
-            if imports_engine_quickly(read_source(path), config.engine):
+            if imports_engine_quickly(read_source(path), config.engine, _forks(pkg.dir)):
                 return True
         except OSError:
             continue

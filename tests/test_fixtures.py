@@ -39,9 +39,17 @@ def test_every_rule_has_positive_and_negative_fixtures(module):
     assert not wants(negative), f"{rid}: negative.go must stay clean"
 
 
-def test_fork_needs_its_config():
-    """The fork is only an engine because .gojaguard.toml says so."""
+def test_fork_found_through_gomod():
+    """A fork whose path ends in /goja is an engine because the module's go.mod requires it."""
     d = FIXTURES / "cases" / "fork"
+    assert not (d / ".gojaguard.toml").exists()
+    found, _ = analyse_dir(d, config=C.Config())
+    assert sum(sum(c.values()) for c in found.values()) == 1
+
+
+def test_fork_without_a_hint_needs_its_config():
+    """A fork whose path gives no hint is only an engine because .gojaguard.toml says so."""
+    d = FIXTURES / "cases" / "forkconfig"
     with_config, _ = analyse_dir(d)
     without, _ = analyse_dir(d, config=C.Config())
     assert sum(sum(c.values()) for c in with_config.values()) == 1

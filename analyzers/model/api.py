@@ -236,6 +236,26 @@ REQUIRE_FUNCS: dict[str, Method] = {
 }
 
 
+SYNC_METHODS: dict[str, frozenset] = {
+    T.MUTEX: frozenset({"Lock", "Unlock", "TryLock"}),
+    T.RWMUTEX: frozenset({"Lock", "Unlock", "RLock", "RUnlock", "TryLock", "TryRLock"}),
+    T.WAITGROUP: frozenset({"Add", "Done", "Wait", "Go"}),
+}
+
+
+def methods_of_kind(kind: str):
+    """The API methods a value of this kind has (for methods promoted by embedding)."""
+    if kind == T.RUNTIME:
+        return RUNTIME_METHODS
+    if kind in T.VALUE_KINDS:
+        return VALUE_METHODS
+    if kind == T.LOOP:
+        return LOOP_METHODS
+    if kind == T.VU:
+        return VU_METHODS
+    return SYNC_METHODS.get(kind, ())
+
+
 # -- callbacks run by the Go standard library -----------------------------------------------------
 
 

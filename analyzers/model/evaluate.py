@@ -435,9 +435,10 @@ class EvaluateMixin:
             shape = self.index.method(bty.name, name)
             if shape is not None:
                 return self.shape_result(shape, node, callee)
-            emb = self.index.embedded_runtime(bty.name)
-            if emb and name in api.RUNTIME_METHODS:
-                inner = EI(T.T_RUNTIME, path=base.path + (emb,) if base.path is not None else None)
+            promoted = self.index.promoted(bty.name, name)
+            if promoted is not None:
+                fields, fty = promoted
+                inner = EI(fty, path=base.path + fields if base.path is not None else None, srcs=base.srcs)
                 return self.ei_method_call(inner, operand, name, args, node, callee)
             found = self.index.field(bty.name, name)
             if found is not None and found[0].ty.kind == T.FUNC:

@@ -345,9 +345,12 @@ class CallsMixin:
             shape = self.index.method(bty.name, name)
             if shape is not None:
                 return self.summary_call(shape, operand, node, args, state)
-            emb = self.index.embedded_runtime(bty.name)
-            if emb and name in api.RUNTIME_METHODS and base.path is not None:
-                return self.runtime_call(base.path + (emb,), name, node, args, state)
+            promoted = self.index.promoted(bty.name, name)
+            if promoted is not None and base.path is not None:
+                from .bindings import EI
+
+                fields, fty = promoted
+                return self.method_call(EI(fty, path=base.path + fields, srcs=base.srcs), operand, name, node, args, state)
             found = self.index.field(bty.name, name)
             if found is not None and self.index.resolve(found[0].ty).kind == T.FUNC:
                 return self.unknown_call(node, args, state)  # s.cfg.onDone(err): calling a func-valued field

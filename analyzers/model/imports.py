@@ -15,6 +15,7 @@ from tree_sitter import Node
 
 from . import api
 
+ROLE_FORK_CANDIDATE = "fork?"  # a go.mod fork path: an engine if the file uses goja's API through it
 _LAST_ELEMENT = re.compile(r"(?:^|/)([^/]+?)(?:/v\d+)?$")
 
 
@@ -27,11 +28,31 @@ def default_name(path: str) -> str:
     return name.replace("-", "_").replace(".", "_")
 
 
-def role_of(path: str, config: api.EngineConfig) -> str:
+@dataclass(frozen=True)
+class ModuleForks:
+    """Forks a module's go.mod builds with (see ``module.forks_of``)."""
+
+    engines: tuple[str, ...] = ()
+    nodejs: tuple[str, ...] = ()
+
+    def key(self) -> tuple:
+        return (self.engines, self.nodejs)
+
+
+NO_FORKS = ModuleForks()
+# what a file does with an engine package: goja's API, as opposed to a wrapper library's
+_ENGINE_API = rb"\.(?:Runtime|Value|Object|Callable|FunctionCall|ConstructorCall|Program|Promise|New\(|Compile\(|MustCompile\(|AssertFunction\(|Undefined\(|Null\()"
+
+
+def role_of(path: str, config: api.EngineConfig, forks: ModuleForks = NO_FORKS) -> str:
     if path in config.all_engine_paths():
         return api.ROLE_ENGINE
-    if path in api.EVENTLOOP_PATHS:
+    if path in forks.engines:
+        return ROLE_FORK_CANDIDATE
+    if path in api.EVENTLOOP_PATHS or any(path == f"{n}/eventloop" for n in forks.nodejs):
         return api.ROLE_EVENTLOOP
+    if any(path == f"{n}/require" for n in forks.nodejs):
+        return api.ROLE_REQUIRE
     if path in api.K6_MODULES_PATHS:
         return api.ROLE_K6_MODULES
     if path in api.K6_PROMISES_PATHS:
@@ -92,7 +113,7 @@ def _string_content(node: Node) -> str:
     return text[1:-1] if len(text) >= 2 else text
 
 
-def file_context(root: Node, config: api.EngineConfig, module: str = "") -> FileContext:
+def file_context(root: Node, config: api.EngineConfig, module: str = "", forks: ModuleForks = NO_FORKS) -> FileContext:
     ctx = FileContext(module=module)
     for node in root.named_children:
         if node.type == "package_clause":
@@ -112,7 +133,9 @@ def file_context(root: Node, config: api.EngineConfig, module: str = "") -> File
                 path = _string_content(path_node)
                 name_node = spec.child_by_field_name("name")
                 name = name_node.text.decode("utf-8", "replace") if name_node is not None else default_name(path)
-                role = role_of(path, config)
+                role = role_of(path, config, forks)
+                if role == ROLE_FORK_CANDIDATE:
+                    role = api.ROLE_ENGINE if _uses_engine_api(root, name) else ""
                 if not role and module and (path == module or path.startswith(module + "/")):
                     role = api.ROLE_MODULE
                 ctx.imports.append(Import(name, path, role, spec.start_byte, spec.end_byte))
@@ -128,14 +151,21 @@ def file_context(root: Node, config: api.EngineConfig, module: str = "") -> File
     return ctx
 
 
+def _uses_engine_api(root: Node, name: str) -> bool:
+    """Whether a file uses goja's API through the package it imports as ``name``."""
+    if not name or name in ("_", "."):
+        return name == "."
+    return re.search(rb"\b" + re.escape(name.encode()) + _ENGINE_API, root.text or b"") is not None
+
+
 _IMPORT_SCAN = re.compile(rb'"([^"\n]+)"')
 
 
-def imports_engine_quickly(source: bytes, config: api.EngineConfig) -> bool:
+def imports_engine_quickly(source: bytes, config: api.EngineConfig, forks: ModuleForks = NO_FORKS) -> bool:
     """A byte-level pre-filter: can this file import an engine path at all?
 
     Used to skip packages that never touch goja without parsing them. It may say yes wrongly (a
     path in a string literal elsewhere), never no wrongly.
     """
-    paths = config.all_engine_paths() + api.EVENTLOOP_PATHS + api.K6_MODULES_PATHS
+    paths = config.all_engine_paths() + forks.engines + api.EVENTLOOP_PATHS + api.K6_MODULES_PATHS
     return any(p.encode() in source for p in paths)

@@ -348,6 +348,26 @@ class PackageIndex:
                 return f.name
         return ""
 
+    def promoted(self, struct: str, method: str, depth: int = 0) -> tuple[tuple[str, ...], T.Ty] | None:
+        """The embedded field (a path through nested embedded structs) whose API method ``method``
+        the struct promotes: ``vu.Runtime()`` on a struct embedding ``modules.VU``, ``c.Lock()`` on
+        one embedding ``sync.Mutex``. None when the struct declares the method itself."""
+        shape = self.type_shape(struct)
+        if shape is None or depth > 4 or (depth == 0 and self.method(struct, method) is not None):
+            return None
+        for f in shape.fields.values():
+            if not f.embedded:
+                continue
+            ty = self.resolve(f.ty)
+            if method in api.methods_of_kind(ty.kind):
+                return (f.name,), ty
+        for f in shape.fields.values():
+            if f.embedded and f.ty.kind == T.STRUCT and f.ty.name and self.method(f.ty.name, method) is None:
+                found = self.promoted(f.ty.name, method, depth + 1)
+                if found is not None:
+                    return (f.name,) + found[0], found[1]
+        return None
+
     def holds_runtime(self, struct: str, depth: int = 0) -> bool:
         """Whether a struct (a wrapper) has a runtime among its fields, directly or nested.
         Memoised per (struct, depth): the flow walk asks it for every expression of a struct type
