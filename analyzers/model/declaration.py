@@ -163,7 +163,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
             if b is None:
                 return F.KeyInfo(key, F.ORIGIN_UNKNOWN, "?")
             fields = [str(k) for k in key[2:]]
-            label = ".".join([b.name] + fields)
+            label = ".".join([b.name] + self.visible_fields(b.ty, fields))
             origin = b.origin or (F.ORIGIN_PARAM if b.kind in ("param", "recv") else F.ORIGIN_UNKNOWN)
             if fields:
                 if fields[-1] == "Runtime()":
@@ -196,6 +196,19 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         if head == "vu-runtime":
             return F.KeyInfo(key, F.ORIGIN_VU, "the VU's runtime", None)
         return F.KeyInfo(key, F.ORIGIN_UNKNOWN, "a runtime", None)
+
+    def visible_fields(self, ty: T.Ty, fields: list) -> list:
+        """A field path as the code writes it: embedded fields whose members are promoted are left
+        out (``vu.Runtime()`` for the path vu.VU.Runtime())."""
+        out, current = [], ty
+        for f in fields:
+            found = self.index.field(current.name, f) if current.kind == T.STRUCT and current.name else None
+            if found is not None and found[0].embedded:
+                current = self.index.resolve(found[0].ty)
+                continue
+            out.append(f)
+            current = self.index.resolve(found[0].ty) if found is not None else T.T_UNKNOWN
+        return out
 
     def field_canonical(self, ty: T.Ty, fields: list) -> tuple:
         """("field", Struct, name) for a field path, named after the struct that declares the last
