@@ -62,6 +62,8 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         self.interrupts: list = []
         self.interrupt_leaks: list = []
         self.clears: set = set()
+        self.entry_clears: set = set()  # runtime keys cleared before any JS ran on them here
+        self.js_ran: set = set()  # runtime keys JS ran on so far (in walk order)
         self.resets: set = set()
         self.global_sets: list = []
         self.api_misuse: list = []
@@ -471,6 +473,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         s.returns_checkout = self.returns_checkout
         s.returns_new_runtime = self.returns_new_runtime
         s.clears_interrupt = frozenset(r for r in (self.to_rel(k) for k in self.clears) if r is not None)
+        s.interrupts = frozenset(r for r in (self.to_rel(k) for k, _span in flow.interrupts) if r is not None)
         s.resets_globals = frozenset(r for r in (self.to_rel(k) for k in self.resets) if r is not None)
         sigs = set()
         # what the function signals, and what the goroutines it leaves running signal when done

@@ -197,6 +197,11 @@ class EvaluateMixin:
                     return EI(fty, keys=fi.keys, path=path, srcs=fi.srcs, origin="", origin_note=fi.origin_note)
             if fty.holds_values and not fty.holds_runtime:
                 keys = base.keys if base.keys and base.path is None else frozenset({("valof",) + tuple(path)}) if path else frozenset()
+                # a Value kept beside its struct's one runtime (or an embedded struct's, whose
+                # fields are promoted: u.Default and u.Runtime of an embedded Bundle) is that runtime's
+                sole = self.index.sole_runtime_field(found[1]) if base.path is not None else ""
+                if sole and (found[1] == bty.name or not self.index.sole_runtime_field(bty.name)):
+                    keys = frozenset({base.path + (sole,)})
                 return EI(fty, keys=keys, path=path, srcs=base.srcs)
             return EI(fty, path=path, srcs=base.srcs)
         return EMPTY
@@ -446,3 +451,4 @@ class EvaluateMixin:
         if bty.kind == T.FUNC:
             return self.multi_result(bty.results, callee)
         return EI(T.T_UNKNOWN, callee=callee)
+

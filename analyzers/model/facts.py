@@ -247,6 +247,7 @@ class FuncSummary:
     param_signals: dict[int, frozenset] = field(default_factory=dict)  # signals of the goroutine running param i
     joins: frozenset = frozenset()  # signals it waits for (wg.Wait in a Wait method)
     drains: frozenset = frozenset()  # channels of funcs it receives and calls: an owner loop's queue
+    interrupts: frozenset = frozenset()  # rel keys of runtimes it interrupts (a watchdog's body)
 
     def join(self, other: "FuncSummary") -> "FuncSummary":
         """The least summary covering both: used to make the package fixpoint monotone (so it
@@ -264,7 +265,7 @@ class FuncSummary:
             self.returns_new_runtime or other.returns_new_runtime, self.clears_interrupt | other.clears_interrupt,
             self.resets_globals | other.resets_globals, self.signals | other.signals, self.runs_js or other.runs_js,
             self.locks | other.locks, self.drains_funcs or other.drains_funcs, psig, self.joins | other.joins,
-            self.drains | other.drains,
+            self.drains | other.drains, self.interrupts | other.interrupts,
         )
 
     def fingerprint(self) -> tuple:
@@ -290,6 +291,7 @@ class FuncSummary:
             tuple(sorted(self.param_signals.items())),
             tuple(sorted(self.joins)),
             tuple(sorted(self.drains)),
+            tuple(sorted(self.interrupts)),
         )
 
 

@@ -328,10 +328,15 @@ class FlowMixin:
         # a long-lived runtime whose script ran under a watchdog here, and may be left interrupted:
         # the next user fails at once. (An Interrupt that aborts for good — a Stop method, an error
         # thrown from Go — runs no script under it and is not reported.)
+        # Still armed (a timer not stopped, a watchdog not joined on this path), it may fire during
+        # the next use; only pending (it may have fired after the run ended), a clear at the start
+        # of each use deals with it — so that is fine when this function clears before it runs JS.
         for key, (handle, ispan) in list(state.armed.items()) + [(k, (None, v)) for k, v in state.pending.items()]:
             info = self.key_info(key)
             if info.origin in (F.ORIGIN_FIELD, F.ORIGIN_PKG) and frame.kind == "decl" and key in state.ran_armed:
-                self.interrupt_leaks.append((key, ispan, span, None))
+                if handle is None and any(related(c, key) for c in self.entry_clears):
+                    continue
+                self.interrupt_leaks.append((key, ispan, span, "armed" if handle is not None else None))
         self.check_k6_callbacks(state, span)
 
     def is_runtime_param(self, key: tuple) -> bool:

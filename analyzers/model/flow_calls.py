@@ -9,7 +9,7 @@ from . import api
 from . import facts as F
 from . import types as T
 from .contexts import INLINE_CONTEXTS
-from .flow_state import State
+from .flow_state import State, related
 from .typeexpr import text
 
 _EXIT_CALLS = frozenset({"os.Exit", "log.Fatal", "log.Fatalf", "log.Fatalln", "log.Panic", "log.Panicf", "runtime.Goexit"})
@@ -215,11 +215,7 @@ class CallsMixin:
         if b is not None:
             kind = b.ty.kind
             if kind == T.CALLABLE:
-                info = self.ei(fn)
-                for k in self.value_keys(info, fn):
-                    self.touch(k, node, "callable", text(node), state, via_value=True, srcs=info.srcs)
-                    self.handover(args, k, node, state)
-                return state
+                return self.call_callable(fn, node, args, state)
             if kind == T.K6CB:
                 state = state.copy()
                 state.cb_calls[b.uid] = frozenset(min(c + 1, 2) for c in state.cb_calls.get(b.uid, frozenset({0})))
@@ -354,6 +350,8 @@ class CallsMixin:
             found = self.index.field(bty.name, name)
             if found is not None and self.index.resolve(found[0].ty).kind == T.FUNC:
                 return self.unknown_call(node, args, state)  # s.cfg.onDone(err): calling a func-valued field
+            if found is not None and self.index.resolve(found[0].ty).kind == T.CALLABLE:
+                return self.call_callable(node.child_by_field_name("function"), node, args, state)  # c.validator(nil, v)
             if self.holds_runtime(bty):
                 self.touch(self.key_of(base, operand), node, "call", text(node), state, srcs=base.srcs)
             return self.unknown_call(node, args, state)
@@ -371,6 +369,25 @@ class CallsMixin:
                 done.add(i)
         return self.unknown_call(node, args, state, skip=done)
 
+    def call_callable(self, fn: Node, node: Node, args: list[Node], state: State) -> State:
+        """A call of a goja.Callable (a variable or a field): JS runs on the runtime that made it."""
+        info = self.ei(fn)
+        for k in self.value_keys(info, fn):
+            state = self.ran_js(k, state)
+            self.touch(k, node, "callable", text(node), state, via_value=True, srcs=info.srcs)
+            self.handover(args, k, node, state)
+        return state
+
+    def ran_js(self, key, state: State) -> State:
+        """JS runs on ``key`` here: under an armed watchdog, that run may be interrupted."""
+        self.js_ran.add(key)
+        armed = [k for k in state.armed if related(k, key)]
+        if not armed or all(k in state.ran_armed for k in armed):
+            return state
+        state = state.copy()
+        state.ran_armed = state.ran_armed | set(armed)
+        return state
+
     def runtime_call(self, key, name: str, node: Node, args: list[Node], state: State) -> State:
         m = api.RUNTIME_METHODS.get(name)
         if m is not None and m.effect == "interrupt":
@@ -383,13 +400,15 @@ class CallsMixin:
             state = state.copy()
             state.pending.pop(key, None)
             self.clears.add(key)
+            if key not in self.js_ran:
+                self.entry_clears.add(key)  # cleared before this function runs JS on it: whatever a
+                # previous use left pending is gone before this use
             return state
         kind = "js" if (m is not None and m.runs_js) else "call"
         if key in state.pending and kind == "js" and self.key_info(key).origin not in F.LOCAL_ORIGINS | {F.ORIGIN_PARAM}:
             self.interrupt_leaks.append((key, state.pending[key], self.rel(node), "use"))
-        if kind == "js" and key in state.armed and key not in state.ran_armed:
-            state = state.copy()
-            state.ran_armed = state.ran_armed | {key}
+        if kind == "js":
+            state = self.ran_js(key, state)
         self.touch(key, node, kind, text(node), state)
         if m is None:
             return state
@@ -498,6 +517,8 @@ class CallsMixin:
             return state
         for rel, kind in summary.touches.items():
             for key in self.map_rel_key(rel, recv, args):
+                if kind in ("js", "callable"):
+                    state = self.ran_js(key, state)
                 self.touch(key, node, kind, text(node), state, via_value=kind in ("value", "callable"))
         for rel in summary.pool_returns:
             for key in self.map_rel_key(rel, recv, args):

@@ -147,8 +147,14 @@ class SpawnsMixin:
                 info = self.ei(a)
                 if info.ty.kind == T.RUNTIME or self.holds_runtime(info.ty):
                     touches.append(F.Touch(self.key_of(info, a), self.rel(a), "pass", self.region_now, text(site)))
+        interrupts = []
+        if summary is not None and touches_only is None:  # a watchdog method: time.AfterFunc(d, h.abort)
+            for rel in summary.interrupts:
+                interrupts += [(key, self.rel(site)) for key in self.map_rel_key(rel, recv, args)]
+            self.interrupts += [(key, span, self.region_now) for key, span in interrupts]
         label = shape.key + "()"
-        return self.start_spawn(site, ctx, -1, label, touches, state, signals=frozenset(spawn_signals), multi=multi, callee=shape.key)
+        return self.start_spawn(site, ctx, -1, label, touches, state, signals=frozenset(spawn_signals), multi=multi, callee=shape.key,
+                                interrupts=interrupts)
 
     def start_spawn(self, site: Node, ctx: str, body: int, label: str, touches: list, state: State, signals=frozenset(),
                     multi: bool = False, recvs=frozenset(), interrupts=(), callee: str = "") -> State:

@@ -249,6 +249,7 @@ def _qualify_summary(s: FuncSummary, path: str) -> FuncSummary:
         signals=frozenset((kind, q(k)) for kind, k in s.signals),
         param_signals={i: frozenset((kind, q(k)) for kind, k in sig) for i, sig in s.param_signals.items()},
         joins=frozenset((kind, q(k)) for kind, k in s.joins),
+        interrupts=frozenset(q(k) for k in s.interrupts),
     )
 
 
@@ -347,6 +348,15 @@ class PackageIndex:
             if f.embedded and f.ty.kind == T.RUNTIME:
                 return f.name
         return ""
+
+    def sole_runtime_field(self, struct: str) -> str:
+        """The name of a struct's one runtime field (declared or embedded), or "" when it has none
+        or several. The Values kept beside it (``validator goja.Callable``) belong to that runtime."""
+        shape = self.type_shape(struct)
+        if shape is None:
+            return ""
+        names = [f.name for f in shape.fields.values() if self.resolve(f.ty).kind == T.RUNTIME]
+        return names[0] if len(names) == 1 else ""
 
     def promoted(self, struct: str, method: str, depth: int = 0) -> tuple[tuple[str, ...], T.Ty] | None:
         """The embedded field (a path through nested embedded structs) whose API method ``method``

@@ -108,6 +108,11 @@ def check(pkg: PackageView):
             if how == "use":
                 message = f"{label} is interrupted here and used again at {pkg.at(d, where)} without ClearInterrupt(): that run fails at once"
                 rel = "used again here"
+            elif how == "armed":
+                message = (f"{label} is long-lived and the watchdog armed here is still armed when the function returns at "
+                           f"{pkg.at(d, where)}: it may fire during the runtime's next use and abort that script "
+                           f"(stop it on every path, then ClearInterrupt())")
+                rel = "returns here with the watchdog still armed"
             else:
                 message = f"{label} is long-lived and may be interrupted here, but is never ClearInterrupt()ed afterwards: its next use fails at once"
                 rel = "the function ends here with the interrupt possibly pending"
