@@ -72,6 +72,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         self.cb_sites: dict = {}
         self.cb_exit_counts: list = []
         self.register_sites: list = []
+        self.async_marks: list = []  # (span, region, what): where it starts async work for JS on the owner
         self.param_calls: dict = {}
         self.joins_done: set = set()
         self.drains: set = set()
@@ -300,6 +301,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         facts.loop_escapes = self.build_loop_escapes()
         facts.interrupt_leaks = self.interrupt_leaks
         facts.global_sets = self.global_sets
+        facts.async_marks = self.async_marks
         # every key mentioned gets its KeyInfo
         mentioned = set()
         for t in facts.touches:

@@ -319,6 +319,9 @@ class DeclFacts:
     loop_escapes: list[LoopEscape] = field(default_factory=list)
     interrupt_leaks: list = field(default_factory=list)  # (key, interrupt span, where it bites, how)
     global_sets: list = field(default_factory=list)  # (key, name, span) of vm.Set on any runtime
+    # where the declaration starts async work for JS (promises.New, RegisterCallback, NewPromise):
+    # it runs on the runtime's owner, which goes on running JS when it returns. (span, region, what)
+    async_marks: list = field(default_factory=list)
     summary: FuncSummary | None = None
     # package-level facts of var declarations: name -> (Ty, span, key origin)
     pkg_vars: dict[str, tuple[Ty, Span]] = field(default_factory=dict)

@@ -154,6 +154,8 @@ class CallsMixin:
         if role == api.ROLE_K6_PROMISES and name == "New":
             if self.in_off_owner():
                 self.misuse(node, "called off the VU's goroutine", "register-off-owner")
+            else:
+                self.async_marks.append((self.rel(node), self.region_now, "makes a promise"))
             return state
         if role == "testing":
             return state
@@ -301,6 +303,8 @@ class CallsMixin:
                 self.misuse(node, "called off the VU's goroutine", "register-off-owner")
             if name == "RegisterCallback":
                 self.register_sites.append(self.rel(node))
+                if not self.in_off_owner():
+                    self.async_marks.append((self.rel(node), self.region_now, "registers a callback on the loop"))
             return state
         if bty.kind in (T.WAITGROUP, T.ERRGROUP):
             key = ("done", self.key_of(base, operand))
@@ -404,6 +408,8 @@ class CallsMixin:
                 self.entry_clears.add(key)  # cleared before this function runs JS on it: whatever a
                 # previous use left pending is gone before this use
             return state
+        if name == "NewPromise" and not self.in_off_owner():
+            self.async_marks.append((self.rel(node), self.region_now, "makes a promise"))
         kind = "js" if (m is not None and m.runs_js) else "call"
         if key in state.pending and kind == "js" and self.key_info(key).origin not in F.LOCAL_ORIGINS | {F.ORIGIN_PARAM}:
             self.interrupt_leaks.append((key, state.pending[key], self.rel(node), "use"))

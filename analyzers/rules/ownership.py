@@ -109,6 +109,17 @@ def shared_touchers(pkg: PackageView) -> dict:
     return pkg.memo("shared_touchers", compute)
 
 
+def owner_marks(d: DeclRef, spawn: F.Spawn) -> list:
+    """Evidence that the code starting ``spawn`` runs on the runtime's owner: before the goroutine,
+    in the same body (or one enclosing it), it makes a promise or registers a loop callback — the
+    async shape of a JS-facing function, whose owner keeps running JS after it returns."""
+    out = []
+    for span, region, what in getattr(d.facts, "async_marks", ()):
+        if span[0] < spawn.span[0] and _within(d, spawn.region, region):
+            out.append((span, what))
+    return out
+
+
 def _under_callback(d: DeclRef, region_uid: int) -> bool:
     r = d.facts.regions.get(region_uid)
     while r is not None and r.uid != 0:
@@ -155,9 +166,14 @@ def _stories(pkg: PackageView) -> list[Story]:
                             if not (dd is d and (spawn.body >= 0 and _within(dd, t.region, spawn.body) or t.span[0] < spawn.span[0]))
                             and not (spawn.callee and dd.facts.name == spawn.callee)]
                 evidence = list({(id(dd), t.span): (dd, t) for dd, t in evidence}.values())
-                if not evidence:
+                marks = owner_marks(d, spawn)
+                if not evidence and not marks:
                     continue
                 others = [pkg.related(dd, t.span, f"{t.what} uses it meanwhile ({dd.facts.name})") for dd, t in evidence[:3]]
+                others += [pkg.related(d, span, f"{d.facts.name} {what} here, so it runs on the runtime's owner, which goes on "
+                                                f"running JavaScript when it returns") for span, what in marks[:1]]
+                if marks:
+                    shared = False  # the spawner runs on the owner (a JS-facing async method): a runtime used off its owner
             if shared:
                 t = touches[0]
                 out.append(Story("GJ202", d, t.span, key, spawn, t, conflicts, others, len(touches) - 1))
