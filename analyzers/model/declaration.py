@@ -222,6 +222,9 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         owner, name, rest = ty.name, None, []
         current = ty
         for i, f in enumerate(fields):
+            if f == "[]" and current.kind in T.CONTAINERS and current.elem is not None:
+                current = self.index.resolve(current.elem)  # colls[name].vm: the vm of a Collection
+                continue
             if current.kind != T.STRUCT or not current.name:
                 rest = list(fields[i:])
                 break
@@ -306,6 +309,7 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         mentioned = set()
         for t in facts.touches:
             mentioned.add(t.key)
+            mentioned.update(t.guarded)
         for c in self.conflicts:
             mentioned.add(c.key)
         for s in self.spawns.values():
@@ -434,12 +438,17 @@ class DeclAnalyzer(ResolveMixin, ContextMixin, EvaluateMixin, FlowMixin, CallsMi
         flow = self.flows.get(0)
         if flow is None:
             return s
+        guards: dict = {}
         for t in flow.footprint:
             rel = self.to_rel(t.key)
             if rel is not None and rel not in s.touches:
                 s.touches[rel] = t.kind
+            if rel is not None:
+                held = frozenset(g for g in (self.to_rel(m) for m in t.guarded) if g is not None)
+                guards[rel] = held if rel not in guards else guards[rel] & held
             if t.kind in ("js", "callable"):
                 s.runs_js = True
+        s.touch_guards = {k: g for k, g in guards.items() if g}
         for uid in flow.unjoined:
             for t in self.spawns[uid].touches:
                 rel = self.to_rel(t.key)

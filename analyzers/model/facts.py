@@ -248,6 +248,7 @@ class FuncSummary:
     joins: frozenset = frozenset()  # signals it waits for (wg.Wait in a Wait method)
     drains: frozenset = frozenset()  # channels of funcs it receives and calls: an owner loop's queue
     interrupts: frozenset = frozenset()  # rel keys of runtimes it interrupts (a watchdog's body)
+    touch_guards: dict = field(default_factory=dict)  # rel key -> rel keys of mutexes held at its every touch
 
     def join(self, other: "FuncSummary") -> "FuncSummary":
         """The least summary covering both: used to make the package fixpoint monotone (so it
@@ -266,6 +267,7 @@ class FuncSummary:
             self.resets_globals | other.resets_globals, self.signals | other.signals, self.runs_js or other.runs_js,
             self.locks | other.locks, self.drains_funcs or other.drains_funcs, psig, self.joins | other.joins,
             self.drains | other.drains, self.interrupts | other.interrupts,
+            _join_guards(self, other),
         )
 
     def fingerprint(self) -> tuple:
@@ -292,7 +294,21 @@ class FuncSummary:
             tuple(sorted(self.joins)),
             tuple(sorted(self.drains)),
             tuple(sorted(self.interrupts)),
+            tuple(sorted((k, tuple(sorted(v))) for k, v in self.touch_guards.items())),
         )
+
+
+def _join_guards(a: "FuncSummary", b: "FuncSummary") -> dict:
+    """Mutexes held at every touch of a key, in both summaries (a key one of them does not touch
+    keeps the other's guards)."""
+    out = {}
+    for k in set(a.touches) | set(b.touches):
+        ga = a.touch_guards.get(k, frozenset()) if k in a.touches else None
+        gb = b.touch_guards.get(k, frozenset()) if k in b.touches else None
+        g = ga & gb if ga is not None and gb is not None else (ga if gb is None else gb)
+        if g:
+            out[k] = g
+    return out
 
 
 @dataclass

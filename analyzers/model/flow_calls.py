@@ -522,10 +522,11 @@ class CallsMixin:
         if summary is None:
             return state
         for rel, kind in summary.touches.items():
+            guards = tuple(k for g in summary.touch_guards.get(rel, ()) for k in self.map_rel_key(g, recv, args))
             for key in self.map_rel_key(rel, recv, args):
                 if kind in ("js", "callable"):
                     state = self.ran_js(key, state)
-                self.touch(key, node, kind, text(node), state, via_value=kind in ("value", "callable"))
+                self.touch(key, node, kind, text(node), state, via_value=kind in ("value", "callable"), guards=guards)
         for rel in summary.pool_returns:
             for key in self.map_rel_key(rel, recv, args):
                 state = self.pool_return(key, node, text(node), state)

@@ -319,9 +319,10 @@ class SpawnsMixin:
 
     # -- touches and conflicts ------------------------------------------------------------------
 
-    def touch(self, key, node: Node, kind: str, what: str, state: State, via_value: bool = False, srcs=()) -> None:
+    def touch(self, key, node: Node, kind: str, what: str, state: State, via_value: bool = False, srcs=(), guards=()) -> None:
+        """A use of ``key`` here; ``guards``: mutexes a callee holds around it (its summary says)."""
         span = self.rel(node)
-        t = F.Touch(key, span, kind, self.region_now, what, tuple(state.held), via_value)
+        t = F.Touch(key, span, kind, self.region_now, what, tuple(state.held) + tuple(g for g in guards if g not in state.held), via_value)
         self.touch_srcs[id(t)] = tuple(srcs)
         self.touches.append(t)
         self.frame.flow.footprint.append(t)

@@ -250,6 +250,7 @@ def _qualify_summary(s: FuncSummary, path: str) -> FuncSummary:
         param_signals={i: frozenset((kind, q(k)) for kind, k in sig) for i, sig in s.param_signals.items()},
         joins=frozenset((kind, q(k)) for kind, k in s.joins),
         interrupts=frozenset(q(k) for k in s.interrupts),
+        touch_guards={q(k): frozenset(q(g) for g in v) for k, v in s.touch_guards.items()},
     )
 
 

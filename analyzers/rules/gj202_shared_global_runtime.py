@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import ERROR, PackageView, Rule
+from .concurrent_types import concurrent_uses
 from .ownership import canonical, label_of, stories
 
 RULE = Rule(
@@ -23,6 +24,11 @@ a handler), that is used from code running concurrently — goroutines, HTTP han
 runs on its own goroutine), exported functions called while a background goroutine uses it — with
 no pool, no event loop and no lock around every use. The diagnostic sits on the declaration; each
 concurrent use is a related location.
+
+No goroutine has to be in sight: a type whose methods lock a mutex of its own is one whose author
+expects concurrent callers, so its exported methods may run at the same time. A runtime such a
+method reaches — a field of the type or of an object it keeps (`db.tables[name].vm`) — and runs
+JS on without one lock held at every use is reported too, naming the lock that shows it.
 
 ## Why is this bad?
 A runtime serves one goroutine at a time. A single shared runtime behind an HTTP handler is the
@@ -48,6 +54,10 @@ goroutine (an event loop) that runs all JS while others hand it work.
 发现保存在包级变量或长生命周期结构体字段（服务、处理器）中的运行时，被并发运行的代码使用——goroutine、
 HTTP 处理函数（每个请求运行在各自的 goroutine 上）、在后台 goroutine 使用它时被调用的导出函数——
 而没有池、没有事件循环、也没有在每次使用时加锁。诊断位于声明处；每个并发使用点作为相关位置列出。
+
+不需要看到 goroutine：一个类型的方法会锁住它自己的互斥锁，说明作者预期它会被并发调用，因此它的导出方法
+可能同时运行。这样的方法所触及的运行时——该类型的字段，或它保存的对象的字段（`db.tables[name].vm`）——
+若在其上运行 JS 而并非每次使用都持有同一把锁，也会被报告，并指出作为证据的那把锁。
 
 ## 为什么有问题
 一个运行时同一时间只服务一个 goroutine。在 HTTP 处理函数后面共享单个运行时，是在负载下出现随机
@@ -93,6 +103,26 @@ def check(pkg: PackageView):
             continue
         canon = canonical(s.decl, s.key) or (("pkg",) + tuple(s.key[1:]) if s.key[0] == "pkg" else ())
         groups.setdefault(canon, []).append(s)
+    for canon, uses in concurrent_uses(pkg).items():
+        if canon in groups:
+            continue  # told with the goroutines' story below
+        decl = _declaration(pkg, canon)
+        if decl is None:
+            continue
+        path, start, end, what = decl
+        names = sorted({u.decl.facts.name for u in uses})
+        owner = uses[0].owner
+        ld, lspan, lname = owner.locks[0]
+        message = (
+            f"{what} holds one runtime that {_and(names)} {'runs' if len(names) == 1 else 'run'} JS on without "
+            f"a lock, and {owner.name}'s methods are called concurrently ({ld.facts.name} locks {lname}): give each caller its "
+            f"own runtime (a pool), one owner loop, or hold one lock around every use"
+        )
+        related = [pkg.related(u.decl, u.touch.span, f"{u.decl.facts.name} uses it without a lock: {u.touch.what}") for u in uses[:6]]
+        related.append(pkg.related(ld, lspan, f"{owner.name} guards its other state with {lname}: its methods expect concurrent callers"))
+        from .base import Finding
+
+        yield Finding(RULE.id, RULE.name, RULE.severity, path, start, end, message, related)
     for canon, group in groups.items():
         decl = _declaration(pkg, canon)
         first = group[0]
@@ -114,3 +144,9 @@ def check(pkg: PackageView):
         from .base import Finding
 
         yield Finding(RULE.id, RULE.name, RULE.severity, path, start, end, message, uses[:8])
+
+
+def _and(names: list[str]) -> str:
+    if len(names) > 3:
+        return ", ".join(names[:3]) + " and others"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
